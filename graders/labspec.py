@@ -1,0 +1,105 @@
+"""The lab format: `lab.toml` metadata, parsed with clear errors that name the file and field."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+LAB_FILE = "lab.toml"
+Service = Literal["redis", "postgres", "rabbitmq", "dapr", "llm-server"]
+
+
+class LabFormatError(ValueError):
+    """A lab folder that does not follow the lab format; the message names file and field."""
+
+
+class Limits(BaseModel):
+    """Per-submission resource limits applied to the student's code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timeout: float = Field(60.0, gt=0, description="Wall seconds for the whole submission.")
+    test_timeout: float = Field(15.0, gt=0, description="Wall seconds for one test.")
+    memory_mb: int = Field(1024, ge=64, description="Address space the student's code may add.")
+    processes: int = Field(64, ge=1, description="Processes and threads the student's code may run.")
+    network: bool = Field(False, description="Whether student code may use the network.")
+
+
+class LabSpec(BaseModel):
+    """What `lab.toml` holds. `files` are the student's files; everything else is the lab's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9]+-\d{2}$", description="Course and number, e.g. ai201-01.")
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    files: list[str] = Field(min_length=1, description="Files the student edits and submits.")
+    requires: list[str] = Field(default_factory=list, description="Lab ids to finish first.")
+    services: list[Service] = Field(default_factory=list)
+    preload: list[str] = Field(
+        default_factory=lambda: ["agents"], description="Modules imported once, before forking."
+    )
+    hints: list[str] = Field(default_factory=list)
+    limits: Limits = Field(default_factory=Limits)
+
+    @field_validator("files")
+    @classmethod
+    def _plain_relative_paths(cls, files: list[str]) -> list[str]:
+        for name in files:
+            path = Path(name)
+            if path.is_absolute() or ".." in path.parts or name.startswith("tests/"):
+                raise ValueError(f"{name!r} must be a relative path inside the lab, outside tests/")
+        return files
+
+
+class Lab:
+    """A lab folder: its metadata, instructions, student files and tests."""
+
+    def __init__(self, root: Path, spec: LabSpec):
+        self.root = root
+        self.spec = spec
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def tests_dir(self) -> Path:
+        return self.root / "tests"
+
+    @property
+    def readme(self) -> Path:
+        return self.root / "README.md"
+
+    def test_files(self) -> list[Path]:
+        return sorted(self.tests_dir.glob("test_*.py"))
+
+    def __repr__(self) -> str:
+        return f"Lab({self.id!r}, {str(self.root)!r})"
+
+
+def load_lab(root: Path) -> Lab:
+    """Read and validate `root/lab.toml`; every problem names the file and the field."""
+    path = root / LAB_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LabFormatError(f"{path}: missing; every lab folder needs a {LAB_FILE}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LabFormatError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        spec = LabSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field '{'.'.join(map(str, e['loc'])) or '(top)'}': {e['msg']}" for e in exc.errors()
+        )
+        raise LabFormatError(f"{path}: {problems}") from None
+    missing = [f for f in spec.files if not (root / f).is_file()]
+    if missing:
+        raise LabFormatError(f"{path}: field 'files' lists missing file(s): {', '.join(missing)}")
+    if not (root / "tests").is_dir():
+        raise LabFormatError(f"{path}: the lab has no tests/ folder")
+    return Lab(root, spec)

@@ -1,0 +1,59 @@
+"""Builders that tests call inside the sandbox (`student.helpers.X(...)`), for objects that cannot
+travel as JSON: scripted models, and JSON summaries of what a scripted model was asked."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agents.testing import ScriptedModel, assistant_message, function_call
+
+
+def _turn(turn: dict[str, Any], index: int) -> Any:
+    if "text" in turn:
+        return [assistant_message(turn["text"])]
+    if "error" in turn:
+        return RuntimeError(turn["error"])
+    calls = turn.get("tools") or [{"name": turn["tool"], "args": turn.get("args", {})}]
+    return [function_call(c["name"], c.get("args", {}), call_id=f"call_{index}_{n}")
+            for n, c in enumerate(calls)]
+
+
+def scripted_model(turns: list[dict[str, Any]]) -> ScriptedModel:
+    """A ScriptedModel from JSON turns: {"text": ...}, {"tool": name, "args": {...}},
+    {"tools": [{"name": ..., "args": ...}, ...]} or {"error": message}."""
+    return ScriptedModel([_turn(t, i) for i, t in enumerate(turns)])
+
+
+def _plain(item: Any) -> Any:
+    if hasattr(item, "model_dump"):
+        return item.model_dump(mode="json", exclude_none=True)
+    return json.loads(json.dumps(item, default=str))
+
+
+def model_calls(model: ScriptedModel) -> list[dict[str, Any]]:
+    """What each call to a scripted model carried: instructions, input, tools, handoffs, schema."""
+    calls = []
+    for call in model.calls:
+        items = call.input if isinstance(call.input, list) else [{"role": "user", "content": call.input}]
+        schema = call.output_schema
+        calls.append({
+            "instructions": call.system_instructions,
+            "input": [_plain(i) for i in items],
+            "tools": [t.name for t in call.tools],
+            "handoffs": [h.tool_name for h in call.handoffs],
+            "output_schema": schema.json_schema() if schema and not schema.is_plain_text() else None,
+            "streamed": call.streamed,
+        })
+    return calls
+
+
+def tool_outputs(model: ScriptedModel) -> list[str]:
+    """Every function-call output the model saw, in order (how tool results reach the model)."""
+    seen: dict[str, str] = {}  # each call repeats the history: keep one output per call id
+    for call in model_calls(model):
+        for item in call["input"]:
+            if item.get("type") == "function_call_output":
+                output = item.get("output")
+                seen.setdefault(item["call_id"], output if isinstance(output, str) else json.dumps(output))
+    return list(seen.values())
