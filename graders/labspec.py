@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -74,11 +76,32 @@ class Lab:
     def readme(self) -> Path:
         return self.root / "README.md"
 
+    def preload(self) -> list[str]:
+        """Modules for the zygote to import once: `preload` plus what the lab's files import.
+        Read from the instructor's files with `ast`; the student's code is never looked at."""
+        own = {Path(f).stem for f in self.spec.files}
+        found = list(self.spec.preload)
+        for name in self.spec.files:
+            tree = ast.parse((self.root / name).read_text(encoding="utf-8"))
+            for node in tree.body:
+                if isinstance(node, ast.Import):
+                    found += [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.append(node.module)
+        return [m for m in dict.fromkeys(found) if m.split(".")[0] not in own and _importable(m)]
+
     def test_files(self) -> list[Path]:
         return sorted(self.tests_dir.glob("test_*.py"))
 
     def __repr__(self) -> str:
         return f"Lab({self.id!r}, {str(self.root)!r})"
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def load_lab(root: Path) -> Lab:

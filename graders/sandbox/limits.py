@@ -110,7 +110,7 @@ def kill_sandbox(pid: int) -> None:
                 os.kill(p, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        time.sleep(0.01)
+        time.sleep(0.002)
     try:
         group.rmdir()
     except OSError:

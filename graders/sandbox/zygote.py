@@ -7,11 +7,13 @@ expected values or grading state that a forked sandbox could read.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import signal
 import socket
 import sys
+import threading
 
 
 def _warm(modules: list[str]) -> None:
@@ -19,6 +21,11 @@ def _warm(modules: list[str]) -> None:
         importlib.import_module(name)
     if "agents" in sys.modules:  # no trace export from sandboxes: there is no network to send it to
         sys.modules["agents"].set_tracing_disabled(True)
+        from graders.sandbox.helpers import warm_up
+
+        warm_up()
+    if threading.active_count() > 1:  # forking a threaded process can deadlock its children
+        raise RuntimeError(f"preloading {modules} started threads: {threading.enumerate()}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -38,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.idle:
         listener.settimeout(args.idle)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    gc.freeze()  # keep the collector from touching (and so copying) inherited pages in children
     print("ready", flush=True)
     while True:
         try:

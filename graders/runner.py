@@ -1,0 +1,150 @@
+"""Running a lab's tests in this (trusted) process against student code in sandboxes.
+
+pytest runs here with the instructor's test files and a fixed configuration; nothing from the
+submission is on the path or in the configuration. Each test gets a fresh sandbox through the
+`student` fixture. The result is one `Outcome` per test function, keyed like `TestInfo.id`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from graders.labspec import Limits
+from graders.remote import Student
+from graders.sandbox.client import StudentCodeError, Zygote
+from graders.testinfo import test_key
+
+PYTEST_INI = Path(__file__).with_name("runner.ini")
+
+
+@dataclass
+class Outcome:
+    """How one test went. `message` is safe to show for visible tests only."""
+
+    passed: bool
+    message: str = ""
+    kind: str = "passed"  # passed | failed | error | crash | timeout | skipped
+    output: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class Budget:
+    """Wall time left for the whole submission and for the test now running."""
+
+    limits: Limits
+    deadline: float = 0.0
+    test_deadline: float = 0.0
+
+    def start_test(self) -> None:
+        self.test_deadline = time.monotonic() + self.limits.test_timeout
+
+    def remaining(self) -> float:
+        left = min(self.deadline, self.test_deadline) - time.monotonic()
+        if left <= 0:
+            raise StudentCodeError("the time limit for this test or submission was reached",
+                                   kind="timeout")
+        return left
+
+
+@dataclass
+class RunResult:
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    problem: str = ""  # set when the tests themselves could not run
+    enforced: dict = field(default_factory=dict)
+
+
+def _message(exc: BaseException | None, report: pytest.TestReport) -> tuple[str, str]:
+    if isinstance(exc, StudentCodeError):
+        detail = f"\n{exc.traceback.rstrip()}" if exc.traceback else ""
+        return exc.kind, f"{exc}{detail}"
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    return "failed", text.strip()
+
+
+class SandboxPlugin:
+    """Provides the `student` fixture and records outcomes."""
+
+    def __init__(self, open_sandbox, limits: Limits, skip: set[str]):
+        self.open_sandbox, self.skip = open_sandbox, skip
+        self.budget = Budget(limits, deadline=time.monotonic() + limits.timeout)
+        self.result = RunResult()
+        self.current = None
+        self._errors: dict[str, BaseException] = {}
+
+    @pytest.fixture
+    def student(self):
+        self.budget.start_test()
+        handle = Student(self._sandbox, self.budget)
+        try:
+            yield handle
+        finally:
+            self.last_output = handle.output()
+
+    def _sandbox(self):
+        """The submission's sandbox, shared by its tests; a new one after a crash or time-out."""
+        if self.current is not None and self.current.dead:
+            self.current.remove()
+            self.current = None
+        if self.current is None:
+            self.current = self.open_sandbox()
+            self.result.enforced = self.current.enforced
+        return self.current
+
+    def pytest_collection_modifyitems(self, config, items):
+        kept = [i for i in items if test_key(i.nodeid) not in self.skip]
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        if call.excinfo is not None:
+            self._errors[item.nodeid] = call.excinfo.value
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        key = test_key(report.nodeid)
+        outcome = self.result.outcomes.setdefault(key, Outcome(passed=True))
+        outcome.seconds += report.duration
+        if report.passed or not outcome.passed:
+            return
+        kind, message = _message(self._errors.get(report.nodeid), report)
+        if report.skipped:
+            kind, message = "skipped", f"skipped: {message}"
+        outcome.passed, outcome.kind, outcome.message = False, kind, message
+        outcome.output = getattr(self, "last_output", "")
+
+    def pytest_collectreport(self, report) -> None:
+        if report.failed:
+            self.result.problem = f"the tests could not be collected:\n{report.longreprtext}"
+
+
+def run_tests(test_files: list[Path], files: dict[str, Path], limits: Limits, zygote: Zygote,
+              *, hide: list[str] = (), skip: set[str] = frozenset()) -> RunResult:
+    """Run `test_files` with each test's sandbox holding `files`; tests in `skip` do not run."""
+
+    def open_sandbox():
+        return zygote.open(files, limits, hide=list(hide))
+
+    plugin = SandboxPlugin(open_sandbox, limits, set(skip))
+    args = [str(f) for f in test_files] + [
+        "-c", str(PYTEST_INI), "--rootdir", str(test_files[0].parent), "--noconftest",
+        "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:unraisableexception", "--import-mode=importlib", "-q",
+        "--tb=short", "-o", "console_output_style=classic"]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = pytest.main(args, plugins=[plugin])
+    finally:
+        if plugin.current is not None:
+            plugin.current.remove()
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not plugin.result.problem:
+        plugin.result.problem = f"pytest stopped with {code!r}"
+    return plugin.result
