@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -105,7 +105,11 @@ class Script(BaseModel):
     """Answers when no rule matches (its conditions are ignored)."""
 
 
-def load_script(source: Script | Mapping[str, Any] | Sequence[Any] | str | Path) -> Script:
+ScriptSource: TypeAlias = "Script | Mapping[str, Any] | Sequence[Any] | str | Path"
+"""Anything ``load_script`` accepts."""
+
+
+def load_script(source: ScriptSource) -> Script:
     """Build a ``Script`` from a Script, a dict, a list of rules, or a JSON file path."""
     if isinstance(source, Script):
         return source
