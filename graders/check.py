@@ -1,0 +1,26 @@
+"""Checking a lab's files against its tests: what `daca check`, `daca verify` and the tour share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graders.labspec import Lab
+from graders.runner import run_tests
+from graders.sandbox.client import Zygote
+from graders.scoring import Score, score
+from graders.testinfo import read_tests
+
+
+def check_files(lab: Lab, files: dict[str, Path], zygote: Zygote, *, hidden: bool,
+                hide: list[str]) -> Score:
+    """Run the lab's tests (hidden ones too if `hidden`) against `files` and score them."""
+    infos = [i for i in read_tests(lab.test_files()) if hidden or not i.hidden]
+    skip = set() if hidden else {i.id for i in read_tests(lab.test_files()) if i.hidden}
+    result = run_tests(lab.test_files(), files, lab.spec.limits, zygote, hide=hide, skip=skip)
+    return score(infos, result)
+
+
+def check_lab(lab: Lab, course_root: Path, *, hidden: bool = False) -> Score:
+    """`daca check`: the student's own files, visible tests, on the shared warm zygote."""
+    files = {name: lab.root / name for name in lab.spec.files}
+    return check_files(lab, files, Zygote.shared(lab.preload()), hidden=hidden, hide=[str(course_root)])

@@ -1,0 +1,1 @@
+"""`daca grade`: whole classes, in parallel, resumable, with a gradebook and exports."""
