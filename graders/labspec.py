@@ -98,8 +98,8 @@ class Lab:
 
 
 def _importable(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
+    try:  # the top-level name only: find_spec of a dotted name imports its parents
+        return importlib.util.find_spec(module.split(".")[0]) is not None
     except (ImportError, ValueError):
         return False
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from graders.sandbox.client import StudentCodeError
+
 
 class Remote:
     """A handle to an object in the sandbox: attribute access, calls and indexing return handles."""
@@ -93,18 +95,27 @@ class Student:
     """The `student` fixture: `student.<module>` imports one of the student's files in the sandbox,
     `student.helpers` reaches graders.sandbox.helpers there, `student.output()` is what it printed."""
 
-    def __init__(self, sandbox, budget):
+    def __init__(self, sandbox, budget, failed_imports: dict[str, StudentCodeError] | None = None):
         self._sandbox, self._budget = sandbox, budget
         self._modules: dict[tuple[int, str], Remote] = {}
+        # an import that hung or crashed once will again: fail the later tests at once
+        self._failed_imports = {} if failed_imports is None else failed_imports
 
     def _request(self, message: dict[str, Any], label: str) -> dict[str, Any]:
         return self._sandbox().request(message, self._budget.remaining(), label)
 
     def module(self, name: str) -> Remote:
+        if name in self._failed_imports:
+            raise self._failed_imports[name]
         key = (id(self._sandbox()), name)
         if key not in self._modules:
-            self._modules[key] = Remote(self, self._request({"op": "import", "module": name},
-                                                            f"import {name}"), name)
+            try:
+                reply = self._request({"op": "import", "module": name}, f"import {name}")
+            except StudentCodeError as exc:
+                if exc.kind in ("crash", "timeout"):
+                    self._failed_imports[name] = exc
+                raise
+            self._modules[key] = Remote(self, reply, name)
         return self._modules[key]
 
     def __getattr__(self, name: str) -> Remote:

@@ -77,12 +77,13 @@ class SandboxPlugin:
         self.budget = Budget(limits, deadline=time.monotonic() + limits.timeout)
         self.result = RunResult()
         self.current = None
+        self.failed_imports: dict[str, StudentCodeError] = {}
         self._errors: dict[str, BaseException] = {}
 
     @pytest.fixture
     def student(self):
         self.budget.start_test()
-        handle = Student(self._sandbox, self.budget)
+        handle = Student(self._sandbox, self.budget, self.failed_imports)
         try:
             yield handle
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
 import typer
 
@@ -15,14 +16,21 @@ for module in (student, instructor):
     for command in module.COMMANDS:
         app.command()(command)
 
-for name, path in (("dapr", "infra.dapr.cli"), ("llm", "infra.llm.cli")):
-    try:  # the infrastructure commands are optional parts of the same project
-        app.add_typer(importlib.import_module(path).app, name=name)
-    except ImportError:
-        pass
+SUBAPPS = {"dapr": ("infra.dapr.cli", "Dapr binaries (daprd, placement, scheduler) and running apps."),
+           "llm": ("infra.llm.cli", "The scripted OpenAI-compatible LLM server.")}
+
+
+def _mount_subapps(argv: list[str]) -> None:
+    """Import a sub-app only when it is asked for: `infra.llm` pulls in the Agents SDK (~3 s)."""
+    for name, (path, help_text) in SUBAPPS.items():
+        if name in argv[1:2]:
+            app.add_typer(importlib.import_module(path).app, name=name)
+        else:
+            app.add_typer(typer.Typer(help=help_text), name=name)
 
 
 def main() -> None:
+    _mount_subapps(sys.argv)
     try:
         app()
     except LabFormatError as exc:

@@ -112,9 +112,11 @@ class Session:
         for frame in frames:
             frame.filename = os.path.relpath(frame.filename, self.workdir)
         text = "".join(traceback.format_list(frames[-8:]))
-        if isinstance(exc, SyntaxError) and exc.filename:
-            exc.filename = os.path.basename(exc.filename)
-        message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        if isinstance(exc, SyntaxError):
+            where = f"{os.path.basename(exc.filename or '?')}, line {exc.lineno}"
+            message = f"{type(exc).__name__}: {exc.msg} ({where})\n    {(exc.text or '').strip()}"
+        else:
+            message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return {"ok": False, "error": {"type": type(exc).__name__, "message": message[:4000],
                                        "traceback": text[-8000:]}}
 
