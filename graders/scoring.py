@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from graders.runner import Outcome, RunResult
 from graders.testinfo import TestInfo
 
+VERB = {"error": "raised an error", "crash": "crashed", "timeout": "timed out"}
 NOT_RUN = Outcome(passed=False, kind="error", message="this test did not run")
 
 
@@ -45,7 +46,7 @@ class Score:
         for t in self.tests:
             if not t.outcome.passed:
                 kinds[t.outcome.kind] = kinds.get(t.outcome.kind, 0) + 1
-        parts = [f"{n} test{'s' * (n > 1)} {kind}" for kind, n in sorted(kinds.items())]
+        parts = [f"{n} test{'s' * (n > 1)} {VERB.get(kind, kind)}" for kind, n in sorted(kinds.items())]
         return "; ".join(([self.problem] if self.problem else []) + parts)
 
 

@@ -145,7 +145,8 @@ def serve(conn: socket.socket) -> None:
     sys.path.insert(0, str(workdir))
     _redirect_output(workdir)
     session = Session(workdir)
-    wire.send(conn, {"ok": True, "pid": os.getpid(), "enforced": enforced})
+    owner = os.getpid()
+    wire.send(conn, {"ok": True, "pid": owner, "enforced": enforced})
     while True:
         try:
             request = wire.receive(conn)
@@ -155,6 +156,8 @@ def serve(conn: socket.socket) -> None:
             reply = session.handle(request)
         except BaseException as exc:  # noqa: BLE001 - anything the student's code raises is data
             reply = session.error(exc)
+        if os.getpid() != owner:  # a process the student's code forked: it must not answer
+            os._exit(0)
         sys.stdout.flush()
         sys.stderr.flush()
         wire.send(conn, reply)
