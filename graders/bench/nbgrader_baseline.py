@@ -15,7 +15,7 @@ Only a Jupyter kernel is needed (the ``python3`` kernelspec), never a Jupyter se
 from __future__ import annotations
 
 import argparse
-import json
+import copy
 import shutil
 import subprocess
 import sys
@@ -56,9 +56,10 @@ KINDS: dict[str, tuple[dict[str, list[tuple[str, str]]] | None, float]] = {
     "unattempted": (None, 0.0),
 }
 # Ten-slot cycle: 50% correct, 30% partially wrong, 20% broken.
-MIX = ["correct", "correct_raises"] * 2 + [
-    "correct", "wrong_agent_name", "silent_unknown_id", "renamed_parameter",
-    "syntax_error", "unattempted",
+MIX = [
+    *["correct", "correct_raises"] * 2 + ["correct"],
+    *["wrong_agent_name", "silent_unknown_id", "renamed_parameter"],
+    *["syntax_error", "unattempted"],
 ]
 
 
@@ -75,7 +76,11 @@ def _nbgrader(course: Path, *args: str, tolerated_error: str | None = None) -> f
     """
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     elapsed = time.perf_counter() - start
     if proc.returncode != 0 and not (tolerated_error and tolerated_error in proc.stderr):
@@ -96,26 +101,26 @@ def build_course(course: Path) -> None:
     _nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
 
 
-def _solutions() -> dict[str, str]:
-    """Reference solution of each solution cell, keyed by grade_id, without the markers."""
-    solutions = {}
-    for cell in nbformat.read(SOURCE_NOTEBOOK, as_version=4).cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            lines = cell.source.splitlines()
-            solutions[meta["grade_id"]] = "\n".join(
-                line for line in lines if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
-            )
-    return solutions
+def reference_solutions() -> dict[str, str]:
+    """Reference code of each solution cell, keyed by grade_id, without the solution markers."""
+    markers = ("### BEGIN SOLUTION", "### END SOLUTION")
+    return {
+        cell.metadata.nbgrader["grade_id"]: "\n".join(
+            line for line in cell.source.splitlines() if line.strip() not in markers
+        )
+        for cell in nbformat.read(SOURCE_NOTEBOOK, as_version=4).cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
 
 
-def make_submission(released: nbformat.NotebookNode, kind: str) -> nbformat.NotebookNode:
+def make_submission(
+    released: nbformat.NotebookNode, solutions: dict[str, str], kind: str
+) -> nbformat.NotebookNode:
     """Return the released notebook as a student of ``kind`` would submit it."""
     edits, _ = KINDS[kind]
-    notebook = nbformat.from_dict(json.loads(json.dumps(released)))
+    notebook = copy.deepcopy(released)
     if edits is None:
         return notebook
-    solutions = _solutions()
     for cell in notebook.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in solutions:
@@ -131,11 +136,12 @@ def make_submission(released: nbformat.NotebookNode, kind: str) -> nbformat.Note
 def write_submissions(course: Path, n: int) -> dict[str, str]:
     """Write ``n`` submissions under submitted/<student>/lab02/; return {student: kind}."""
     released = nbformat.read(course / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    solutions = reference_solutions()
     kinds = {f"s{i:03d}": MIX[i % len(MIX)] for i in range(n)}
     for student, kind in kinds.items():
         folder = course / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
-        nbformat.write(make_submission(released, kind), folder / NOTEBOOK)
+        nbformat.write(make_submission(released, solutions, kind), folder / NOTEBOOK)
     return kinds
 
 
@@ -178,8 +184,15 @@ def run_nbgrader_baseline(n: int, workdir: Path) -> dict:
     ensure_python3_kernelspec()
     build_course(workdir)
     kinds = write_submissions(workdir, n)
-    startup = _nbgrader(workdir, "autograde", ASSIGNMENT, "--student=nobody", "--force",
-                        tolerated_error="No notebooks were matched")
+    # nbgrader exits 1 when --student matches nothing, after paying its whole start-up cost
+    startup = _nbgrader(
+        workdir,
+        "autograde",
+        ASSIGNMENT,
+        "--student=nobody",
+        "--force",
+        tolerated_error="No notebooks were matched",
+    )
     seconds = _nbgrader(workdir, "autograde", ASSIGNMENT, "--force")
     scores = read_scores(workdir, list(kinds))
     check_scores(scores, kinds)
@@ -205,8 +218,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"autograde wall time:  {result['seconds']:.2f} s")
     print(f"fixed start-up:       {result['startup_seconds']:.2f} s")
     print(f"per submission:       {per:.2f} s")
-    print(f"mean score:           {sum(result['scores'].values()) / result['submissions']:.2f}"
-          f" / {MAX_SCORE:g}")
+    mean = sum(result["scores"].values()) / result["submissions"]
+    print(f"mean score:           {mean:.2f} / {MAX_SCORE:g}")
 
 
 if __name__ == "__main__":
