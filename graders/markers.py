@@ -46,18 +46,22 @@ def _starter_block(block: list[str]) -> list[str]:
     return starter or [indent + s for s in STUB]
 
 
-def to_starter(text: str, where: str = "<text>") -> str:
-    """The student edition of a source text: solutions stubbed, hidden tests removed."""
+def to_starter(text: str, where: str = "<text>", only: set[int] | None = None) -> str:
+    """The student edition of a source text: solutions stubbed, hidden tests removed.
+    `only` stubs just those solution blocks (0-based), keeping the others solved."""
     lines = text.splitlines()
     out: list[str] = []
     pos = 0
     solution = list(_blocks(lines, BEGIN_SOLUTION, END_SOLUTION, where))
     hidden = list(_blocks(lines, BEGIN_HIDDEN, END_HIDDEN, where))
-    for start, stop, kind in sorted([(a, b, "s") for a, b in solution] + [(a, b, "h") for a, b in hidden]):
+    blocks = [(a, b, n) for n, (a, b) in enumerate(solution)] + [(a, b, -1) for a, b in hidden]
+    for start, stop, number in sorted(blocks):
         if start < pos:
             raise MarkerError(f"{where}:{start + 1}: solution and hidden-test blocks overlap")
         out.extend(lines[pos:start])
-        if kind == "s":
+        if number >= 0 and only is not None and number not in only:
+            out.extend(lines[start + 1 : stop])  # kept solved, markers dropped
+        elif number >= 0:
             out.extend(_starter_block(lines[start : stop + 1]))
         pos = stop + 1
     out.extend(lines[pos:])

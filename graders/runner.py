@@ -18,7 +18,7 @@ import pytest
 from graders.labspec import Limits
 from graders.remote import Student
 from graders.sandbox.client import StudentCodeError, Zygote
-from graders.testinfo import test_key
+from graders.testinfo import info_id
 
 PYTEST_INI = Path(__file__).with_name("runner.ini")
 
@@ -100,7 +100,7 @@ class SandboxPlugin:
         return self.current
 
     def pytest_collection_modifyitems(self, config, items):
-        kept = [i for i in items if test_key(i.nodeid) not in self.skip]
+        kept = [i for i in items if info_id(i.nodeid) not in self.skip]
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
 
@@ -112,7 +112,7 @@ class SandboxPlugin:
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        key = test_key(report.nodeid)
+        key = info_id(report.nodeid)
         outcome = self.result.outcomes.setdefault(key, Outcome(passed=True))
         outcome.seconds += report.duration
         if report.passed or not outcome.passed:

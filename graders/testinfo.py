@@ -69,7 +69,7 @@ def read_tests(files: list[Path]) -> list[TestInfo]:
     return infos
 
 
-def test_key(nodeid: str) -> str:
+def info_id(nodeid: str) -> str:
     """The TestInfo id of a pytest node id (drops folders and parametrize brackets)."""
     path, _, rest = nodeid.partition("::")
     return f"{Path(path).name}::{rest.split('[', 1)[0]}"
