@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 import uvicorn
@@ -19,10 +20,16 @@ def main() -> None:
 
 @app.command()
 def serve(
-    script: Path = typer.Option(..., "--script", exists=True, dir_okay=False,
-                                help="JSON script: a list of rules or {model, rules, fallback}."),
-    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on (vLLM's default is 8000)."),
+    script: Annotated[
+        Path,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="JSON script: a list of rules or {model, rules, fallback}.",
+        ),
+    ],
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (vLLM's default).")] = 8000,
 ) -> None:
     """Serve the OpenAI-compatible API from SCRIPT until interrupted."""
     uvicorn.run(create_app(script), host=host, port=port, log_level="info")

@@ -23,23 +23,32 @@ class ServerMetrics:
         self._model = model
         labels = ["model_name"]
         self.running = Gauge(
-            "vllm:num_requests_running", "Requests being answered.", labels,
+            "vllm:num_requests_running",
+            "Requests being answered.",
+            labels,
             registry=self.registry,
         )
         self.prompt_tokens = Counter(
             "vllm:prompt_tokens", "Prefill tokens processed.", labels, registry=self.registry
         )
         self.generation_tokens = Counter(
-            "vllm:generation_tokens", "Generation tokens produced.", labels,
+            "vllm:generation_tokens",
+            "Generation tokens produced.",
+            labels,
             registry=self.registry,
         )
         self.request_success = Counter(
-            "vllm:request_success", "Finished requests, by finish reason.",
-            [*labels, "finished_reason"], registry=self.registry,
+            "vllm:request_success",
+            "Finished requests, by finish reason.",
+            [*labels, "finished_reason"],
+            registry=self.registry,
         )
         self.e2e_latency = Histogram(
-            "vllm:e2e_request_latency_seconds", "End-to-end request latency.", labels,
-            buckets=_LATENCY_BUCKETS, registry=self.registry,
+            "vllm:e2e_request_latency_seconds",
+            "End-to-end request latency.",
+            labels,
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
         )
         for metric in (self.running, self.prompt_tokens, self.generation_tokens, self.e2e_latency):
             metric.labels(model_name=model)  # expose zero-valued series before the first request
@@ -59,9 +68,7 @@ class ServerMetrics:
         """Add one successful request's token counts."""
         self.prompt_tokens.labels(model_name=self._model).inc(prompt_tokens)
         self.generation_tokens.labels(model_name=self._model).inc(completion_tokens)
-        self.request_success.labels(
-            model_name=self._model, finished_reason=finish_reason
-        ).inc()
+        self.request_success.labels(model_name=self._model, finished_reason=finish_reason).inc()
 
     def exposition(self) -> bytes:
         """The registry in Prometheus text format."""

@@ -177,8 +177,13 @@ def chunks(outcome: Outcome, model: str, usage_body: dict[str, int] | None) -> I
         yield chunk({"role": "assistant", "content": None})
         for index, (name, arguments) in enumerate(outcome.tool_calls):
             function = {"name": name, "arguments": ""}
-            yield chunk({"tool_calls": [{"index": index, "id": _call_id(), "type": "function",
-                                         "function": function}]})
+            yield chunk(
+                {
+                    "tool_calls": [
+                        {"index": index, "id": _call_id(), "type": "function", "function": function}
+                    ]
+                }
+            )
             for start in range(0, len(arguments), _ARGUMENT_PIECE):
                 piece = arguments[start : start + _ARGUMENT_PIECE]
                 yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})

@@ -79,7 +79,8 @@ class Rule(BaseModel):
         if self.tool_calls:
             calls = tuple((c.name, encode_arguments(c.arguments)) for c in self.tool_calls)
             return Outcome(tool_calls=calls)
-        return Outcome(text=(self.reply or "").replace(TOOL_RESULT_PLACEHOLDER, turn.tool_result or ""))
+        text = (self.reply or "").replace(TOOL_RESULT_PLACEHOLDER, turn.tool_result or "")
+        return Outcome(text=text)
 
     @model_validator(mode="after")
     def _check_outcome(self) -> Rule:

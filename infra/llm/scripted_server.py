@@ -73,8 +73,9 @@ def create_app(script: ScriptSource) -> FastAPI:
                     return _error(status, f"Injected fault: HTTP {status}", _FAULT_KINDS[status])
             outcome = rule.outcome(turn)
             usage = protocol.usage(body.prompt_tokens(), outcome.completion_tokens())
-            metrics.record(usage["prompt_tokens"], usage["completion_tokens"],
-                           outcome.finish_reason)
+            metrics.record(
+                usage["prompt_tokens"], usage["completion_tokens"], outcome.finish_reason
+            )
         if not body.stream:
             return JSONResponse(protocol.completion(outcome, script.model, usage))
         include_usage = body.stream_options is not None and body.stream_options.include_usage
@@ -97,9 +98,7 @@ def serve(
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.create_server((host, port), family=family)
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(script), log_level="warning", lifespan="off", timeout_graceful_shutdown=1
-    )
+    config = uvicorn.Config(create_app(script), log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -108,7 +107,7 @@ def serve(
         url_host = f"[{host}]" if family == socket.AF_INET6 else host
         yield f"http://{url_host}:{bound_port}/v1"
     finally:
-        server.should_exit = True
+        server.should_exit = server.force_exit = True  # tests need no graceful draining
         thread.join()
         sock.close()
 

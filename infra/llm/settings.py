@@ -67,7 +67,8 @@ class LLMSettings(BaseSettings):
     """Bearer key; local servers accept any non-empty value (``DACA_LLM_API_KEY``)."""
 
     model: str = PRESETS["scripted"]["model"]
-    """Model name as the endpoint serves it, e.g. vLLM's ``--served-model-name`` (``DACA_LLM_MODEL``)."""
+    """Model name as the endpoint serves it, e.g. vLLM's ``--served-model-name``
+    (``DACA_LLM_MODEL``)."""
 
     timeout: float = Field(default=60.0, gt=0)
     """Seconds before one HTTP request is abandoned (``DACA_LLM_TIMEOUT``)."""

@@ -75,9 +75,7 @@ def test_explicit_arguments_beat_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert LLMSettings(model="explicit").model == "explicit"
 
 
-@pytest.mark.parametrize(
-    "bad", [{"preset": "anthropic"}, {"timeout": 0}, {"max_retries": -1}]
-)
+@pytest.mark.parametrize("bad", [{"preset": "anthropic"}, {"timeout": 0}, {"max_retries": -1}])
 def test_invalid_settings_are_rejected(bad: dict) -> None:
     with pytest.raises(ValidationError):
         LLMSettings(**bad)
