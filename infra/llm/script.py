@@ -89,7 +89,10 @@ class Rule(BaseModel):
         if outcomes > 1 or (outcomes == 0 and not failing):
             raise ValueError("a rule needs exactly one of reply or tool_calls, or a fault status")
         if self.match is not None:
-            re.compile(self.match)
+            try:
+                re.compile(self.match)
+            except re.error as exc:
+                raise ValueError(f"match is not a valid regex: {exc}") from exc
         return self
 
 
