@@ -32,4 +32,8 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on (vLLM's default).")] = 8000,
 ) -> None:
     """Serve the OpenAI-compatible API from SCRIPT until interrupted."""
-    uvicorn.run(create_app(script), host=host, port=port, log_level="info")
+    try:
+        application = create_app(script)
+    except ValueError as exc:  # invalid JSON or an invalid rule
+        raise typer.BadParameter(str(exc), param_hint="--script") from exc
+    uvicorn.run(application, host=host, port=port, log_level="info")

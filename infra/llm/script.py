@@ -142,6 +142,7 @@ class Turn:
         tool_name = tool_result = None
         if last.role == "tool":
             tool_result = last.text()
+            # "" marks a result whose call is not in the history: some tool, name unknown
             tool_name = request.tool_name_for(last.tool_call_id or "") or ""
         offered = frozenset(tool.function.name for tool in request.tools or [])
         return cls(user_text, tool_name, tool_result, offered)

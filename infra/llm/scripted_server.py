@@ -95,10 +95,10 @@ def serve(
 
     ``port=0`` picks a free port. The server stops when the ``with`` block ends.
     """
+    config = uvicorn.Config(create_app(script), log_level="warning", lifespan="off")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.create_server((host, port), family=family)
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(script), log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

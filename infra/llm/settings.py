@@ -2,9 +2,7 @@
 
 Every provider the course uses speaks the OpenAI Chat Completions protocol, so one set of
 settings (base URL, key, model name) is enough to point an agent at OpenAI, Gemini, vLLM,
-Ollama or the scripted test server::
-
-    DACA_LLM_PRESET=gemini DACA_LLM_API_KEY=... python -m capstone
+Ollama or the scripted test server, e.g. ``DACA_LLM_PRESET=gemini DACA_LLM_API_KEY=...``.
 
 Values are resolved in this order: explicit arguments, then ``DACA_LLM_*`` environment
 variables, then the chosen preset, then the defaults (the scripted server on port 8000).

@@ -46,6 +46,12 @@ WEATHER_TOOL = {
 }
 
 
+@pytest.fixture(autouse=True)
+def offline_tracing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without an OpenAI key, build_model disables trace export: no network even on a dev box."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     with serve(SCRIPT) as url:
