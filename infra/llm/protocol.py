@@ -160,7 +160,9 @@ def completion(outcome: Outcome, model: str, usage_body: dict[str, int]) -> dict
     return {**_envelope("chat.completion", model), "choices": [choice], "usage": usage_body}
 
 
-def chunks(outcome: Outcome, model: str, usage_body: dict[str, int] | None) -> Iterator[dict]:
+def chunks(
+    outcome: Outcome, model: str, usage_body: dict[str, int] | None
+) -> Iterator[dict[str, Any]]:
     """``chat.completion.chunk`` bodies in the order OpenAI and vLLM stream them.
 
     Text arrives word by word. Each tool call opens with a delta carrying its id, name and

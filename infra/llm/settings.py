@@ -14,8 +14,12 @@ import os
 from typing import Any
 from urllib.parse import urlparse
 
-from agents import Model, OpenAIChatCompletionsModel, set_tracing_disabled
-from agents.tracing import set_tracing_export_api_key
+from agents import (
+    Model,
+    OpenAIChatCompletionsModel,
+    set_tracing_disabled,
+    set_tracing_export_api_key,
+)
 from openai import AsyncOpenAI
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
