@@ -41,8 +41,12 @@ class Zygote:
             socket_path = Path(tempfile.mkdtemp(prefix="daca-zygote-")) / "zygote.sock"
         cmd = [sys.executable, "-I", "-m", "graders.sandbox.zygote", "--socket", str(socket_path),
                "--preload", ",".join(preload), "--idle", str(idle)]
-        process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        # a detached daemon must not hold the caller's stderr open (CI waits for it to close)
+        log = open(socket_path.with_suffix(".log"), "ab") if detach else None  # noqa: SIM115
+        process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, stderr=log,
                                    start_new_session=detach, env=_zygote_env())
+        if log:
+            log.close()
         line = process.stdout.readline().strip()
         if line != b"ready":
             process.kill()
@@ -50,7 +54,7 @@ class Zygote:
         return cls(socket_path, None if detach else process)
 
     @classmethod
-    def shared(cls, preload: list[str], idle: float = 900) -> Zygote:
+    def shared(cls, preload: list[str]) -> Zygote:
         """A per-user daemon reused by later `daca check` runs, so they skip the heavy imports."""
         key = hashlib.sha256(repr((sys.executable, preload, _code_stamp())).encode()).hexdigest()[:12]
         folder = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()) / f"daca-{os.getuid()}"
@@ -60,6 +64,7 @@ class Zygote:
         if zygote.alive():
             return zygote
         path.unlink(missing_ok=True)
+        idle = float(os.environ.get("DACA_ZYGOTE_IDLE", "900"))
         return cls.start(preload, socket_path=path, idle=idle, detach=True)
 
     def alive(self) -> bool:
