@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The project's test command: sets up a fresh machine, then proves every lab and runs every test.
+# Extra arguments go to pytest (e.g. `bash infra/scripts/test.sh -k grade`).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+python3 -m graders verify
+status=0
+python3 -m pytest "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: the test paths are wrong, not a pass" >&2
+  exit 1
+fi
+exit "$status"
