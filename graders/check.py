@@ -11,8 +11,7 @@ from graders.scoring import Score, score
 from graders.testinfo import read_tests
 
 
-def check_files(lab: Lab, files: dict[str, Path], zygote: Zygote, *, hidden: bool,
-                hide: list[str]) -> Score:
+def check_files(lab: Lab, files: dict[str, Path], zygote: Zygote, *, hidden: bool, hide: list[str]) -> Score:
     """Run the lab's tests (hidden ones too if `hidden`) against `files` and score them."""
     infos = [i for i in read_tests(lab.test_files()) if hidden or not i.hidden]
     skip = set() if hidden else {i.id for i in read_tests(lab.test_files()) if i.hidden}

@@ -28,13 +28,16 @@ class ReleaseError(ValueError):
 def _tracked(root: Path) -> list[Path]:
     """The files of the checkout: git's list when it is a repository, else a walk."""
     try:
-        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                             cwd=root, capture_output=True, check=True).stdout
+        out = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            check=True,
+        ).stdout
         names = [n for n in out.decode().split("\0") if n]
     except (OSError, subprocess.CalledProcessError):
         names = [str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()]
-    return [Path(n) for n in sorted(names)
-            if not NEVER.intersection(Path(n).parts) and (root / n).is_file()]
+    return [Path(n) for n in sorted(names) if not NEVER.intersection(Path(n).parts) and (root / n).is_file()]
 
 
 def _student_text(path: Path, rel: Path) -> str | None:
@@ -60,8 +63,12 @@ def release(root: Path, out: Path, *, force: bool = False) -> dict:
         shutil.rmtree(out)
     labs = all_labs(root)  # fails early on a malformed lab.toml
     student_files = {str((lab.root / f).relative_to(root)) for lab in labs for f in lab.spec.files}
-    record = {"created": datetime.now(UTC).isoformat(timespec="seconds"),
-              "labs": [lab.id for lab in labs], "files": {}, "starters": {}}
+    record = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "labs": [lab.id for lab in labs],
+        "files": {},
+        "starters": {},
+    }
     for rel in _tracked(root):
         source, target = root / rel, out / rel
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -36,8 +36,9 @@ class Remote:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Remote:
         label = f"{self._label}()"
-        reply = self._op("call", label, args=[_encode(a) for a in args],
-                         kwargs={k: _encode(v) for k, v in kwargs.items()})
+        reply = self._op(
+            "call", label, args=[_encode(a) for a in args], kwargs={k: _encode(v) for k, v in kwargs.items()}
+        )
         return Remote(self._student, reply, label)
 
     def __bool__(self) -> bool:
@@ -87,8 +88,10 @@ def is_callable(handle: Remote) -> bool:
 def items(handle: Remote) -> list[Remote]:
     """Handles to the elements of an iterable object."""
     refs = handle._op("items", f"list({handle._label})")["refs"]
-    return [Remote(handle._student, {"ref": r, "type": "?", "callable": False}, f"{handle._label}[{i}]")
-            for i, r in enumerate(refs)]
+    return [
+        Remote(handle._student, {"ref": r, "type": "?", "callable": False}, f"{handle._label}[{i}]")
+        for i, r in enumerate(refs)
+    ]
 
 
 class Student:

@@ -23,10 +23,29 @@ from graders.testinfo import info_id
 
 PYTEST_INI = Path(__file__).with_name("runner.ini")
 # pytest plugins a lab run has no use for; each costs registration time on every submission
-UNUSED_PLUGINS = [arg for name in (
-    "cacheprovider", "stepwise", "unraisableexception", "threadexception", "doctest", "junitxml",
-    "pastebin", "logging", "faulthandler", "setuponly", "setupplan", "legacypath", "tmpdir",
-    "recwarn", "nose", "lsof", "debugging") for arg in ("-p", f"no:{name}")]
+UNUSED_PLUGINS = [
+    arg
+    for name in (
+        "cacheprovider",
+        "stepwise",
+        "unraisableexception",
+        "threadexception",
+        "doctest",
+        "junitxml",
+        "pastebin",
+        "logging",
+        "faulthandler",
+        "setuponly",
+        "setupplan",
+        "legacypath",
+        "tmpdir",
+        "recwarn",
+        "nose",
+        "lsof",
+        "debugging",
+    )
+    for arg in ("-p", f"no:{name}")
+]
 
 
 @dataclass
@@ -54,8 +73,7 @@ class Budget:
     def remaining(self) -> float:
         left = min(self.deadline, self.test_deadline) - time.monotonic()
         if left <= 0:
-            raise StudentCodeError("the time limit for this test or submission was reached",
-                                   kind="timeout")
+            raise StudentCodeError("the time limit for this test or submission was reached", kind="timeout")
         return left
 
 
@@ -116,8 +134,17 @@ class SandboxPlugin:
             return None  # pytest's own report: passes and skips are cheap
         kind, message = _describe(call.excinfo.value)
         self.kinds[item.nodeid] = kind
-        return pytest.TestReport(item.nodeid, item.location, {}, "failed", message, call.when,
-                                 duration=call.duration, start=call.start, stop=call.stop)
+        return pytest.TestReport(
+            item.nodeid,
+            item.location,
+            {},
+            "failed",
+            message,
+            call.when,
+            duration=call.duration,
+            start=call.start,
+            stop=call.stop,
+        )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         key = info_id(report.nodeid)
@@ -126,7 +153,10 @@ class SandboxPlugin:
         if report.passed or not outcome.passed:
             return
         if report.skipped:
-            kind, message = "skipped", f"skipped: {report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr}"
+            kind, message = (
+                "skipped",
+                f"skipped: {report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr}",
+            )
         else:
             kind, message = self.kinds.get(report.nodeid, "failed"), str(report.longrepr)
         outcome.passed, outcome.kind, outcome.message = False, kind, message
@@ -137,8 +167,15 @@ class SandboxPlugin:
             self.result.problem = f"the tests could not be collected:\n{report.longreprtext}"
 
 
-def run_tests(test_files: list[Path], files: dict[str, Path], limits: Limits, zygote: Zygote,
-              *, hide: list[str] = (), skip: set[str] = frozenset()) -> RunResult:
+def run_tests(
+    test_files: list[Path],
+    files: dict[str, Path],
+    limits: Limits,
+    zygote: Zygote,
+    *,
+    hide: list[str] = (),
+    skip: set[str] = frozenset(),
+) -> RunResult:
     """Run `test_files` with each test's sandbox holding `files`; tests in `skip` do not run."""
 
     def open_sandbox():
@@ -146,8 +183,16 @@ def run_tests(test_files: list[Path], files: dict[str, Path], limits: Limits, zy
 
     plugin = SandboxPlugin(open_sandbox, limits, set(skip))
     args = [str(f) for f in test_files] + [
-        "-c", str(PYTEST_INI), "--rootdir", str(test_files[0].parent), "--noconftest",
-        "--import-mode=importlib", "-q", "--tb=no", *UNUSED_PLUGINS]
+        "-c",
+        str(PYTEST_INI),
+        "--rootdir",
+        str(test_files[0].parent),
+        "--noconftest",
+        "--import-mode=importlib",
+        "-q",
+        "--tb=no",
+        *UNUSED_PLUGINS,
+    ]
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only our plugin: none installed nearby
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):

@@ -31,8 +31,11 @@ class Progress:
 
     def record_check(self, lab_id: str, earned: float, possible: float) -> None:
         entry = self.lab(lab_id)
-        entry.update(best=max(entry["best"], earned), possible=possible,
-                     last=datetime.now(UTC).isoformat(timespec="seconds"))
+        entry.update(
+            best=max(entry["best"], earned),
+            possible=possible,
+            last=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
         self.save()
 
     def save(self) -> None:
@@ -58,7 +61,8 @@ def reset(lab: Lab, root: Path) -> list[Path]:
     if not release_file.is_file():
         raise FileNotFoundError(
             f"{release_file} not found: reset works in the student edition (see `daca release`); "
-            "this checkout holds the reference solutions")
+            "this checkout holds the reference solutions"
+        )
     starters = json.loads(release_file.read_text(encoding="utf-8"))["starters"]
     backup = root / ".daca" / "backups" / lab.id / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     restored = []
@@ -77,8 +81,9 @@ def student_name() -> str:
     if name := os.environ.get("DACA_STUDENT"):
         return name
     try:
-        email = subprocess.run(["git", "config", "user.email"], capture_output=True, text=True,
-                               timeout=5).stdout.strip()
+        email = subprocess.run(
+            ["git", "config", "user.email"], capture_output=True, text=True, timeout=5
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         email = ""
     return email or getpass.getuser()
@@ -88,8 +93,12 @@ def submit(lab: Lab, out_dir: Path, student: str | None = None) -> Path:
     """Zip the lab's files with a manifest of their hashes; returns the archive path."""
     student = student or student_name()
     files = {name: (lab.root / name).read_bytes() for name in lab.spec.files if (lab.root / name).is_file()}
-    manifest = {"lab": lab.id, "student": student, "created": datetime.now(UTC).isoformat(timespec="seconds"),
-                "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}}
+    manifest = {
+        "lab": lab.id,
+        "student": student,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+    }
     out_dir.mkdir(parents=True, exist_ok=True)
     archive = out_dir / f"{lab.id}-{safe_name(student)}.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:

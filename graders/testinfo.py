@@ -64,7 +64,9 @@ def read_tests(files: list[Path]) -> list[TestInfo]:
                 infos.append(_info(file, node, "", hidden))
             elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
                 for sub in node.body:
-                    if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef) and sub.name.startswith("test"):
+                    if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef) and sub.name.startswith(
+                        "test"
+                    ):
                         infos.append(_info(file, sub, f"{node.name}::", hidden))
     return infos
 

@@ -38,8 +38,9 @@ def _edition(lab: Lab, folder: Path, make) -> dict[str, Path]:
 def verify_lab(lab: Lab, course_root: Path, zygote: Zygote) -> LabVerdict:
     hide = [str(course_root)]
     with tempfile.TemporaryDirectory(prefix="daca-verify-") as tmp:
-        solution_files = _edition(lab, Path(tmp) / "solution",
-                                  lambda p: to_solution(p.read_text(encoding="utf-8"), str(p)))
+        solution_files = _edition(
+            lab, Path(tmp) / "solution", lambda p: to_solution(p.read_text(encoding="utf-8"), str(p))
+        )
         starter_files = _edition(lab, Path(tmp) / "starter", starter_text)
         solution = check_files(lab, solution_files, zygote, hidden=True, hide=hide)
         starter = check_files(lab, starter_files, zygote, hidden=True, hide=hide)
@@ -48,10 +49,14 @@ def verify_lab(lab: Lab, course_root: Path, zygote: Zygote) -> LabVerdict:
         verdict.problems.append(f"tests could not run: {solution.problem}")
     for t in solution.tests:
         if not t.outcome.passed:
-            verdict.problems.append(f"solution fails {t.info.id}: {t.outcome.message.splitlines()[0] if t.outcome.message else t.outcome.kind}")
+            verdict.problems.append(
+                f"solution fails {t.info.id}: {(t.outcome.message or t.outcome.kind).splitlines()[0]}"
+            )
     for t in starter.tests:
         if t.outcome.passed and not t.info.passes_on_starter:
-            verdict.problems.append(f"starter passes {t.info.id} (mark it @passes_on_starter(reason) if meant)")
+            verdict.problems.append(
+                f"starter passes {t.info.id} (mark it @passes_on_starter(reason) if meant)"
+            )
         if not t.outcome.passed and t.info.passes_on_starter:
             verdict.problems.append(f"starter fails {t.info.id}, marked as passing on the starter")
     if not any(t.info.hidden for t in solution.tests):

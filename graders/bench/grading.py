@@ -48,34 +48,58 @@ def write_submissions(lab: Lab, n: int, folder: Path) -> list[Path]:
 
 def _daca(*args: str, cwd: Path) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "graders.cli", *args], cwd=cwd, check=True,
-                   stdout=subprocess.DEVNULL, env={**os.environ, "COLUMNS": "100"})
+    subprocess.run(
+        [sys.executable, "-m", "graders.cli", *args],
+        cwd=cwd,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "COLUMNS": "100"},
+    )
     return time.perf_counter() - started
 
 
 def time_daca_grade(lab: Lab, n: int, root: Path, work: Path) -> float:
     subs = write_submissions(lab, n, work / "daca-submissions")
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "graders.cli", "grade", lab.id, *map(str, subs),
-                    "--out", str(work / "daca-out")], cwd=root, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "graders.cli",
+            "grade",
+            lab.id,
+            *map(str, subs),
+            "--out",
+            str(work / "daca-out"),
+        ],
+        cwd=root,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - started
 
 
 def time_daca_check(root: Path, lab_id: str, runs: int) -> list[float]:
     """`daca check` as a student runs it, after one warm-up run (which starts the warm zygote)."""
-    subprocess.run([sys.executable, "-m", "graders.cli", "check", lab_id, "--hidden"], cwd=root,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "graders.cli", "check", lab_id, "--hidden"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+    )
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "graders.cli", "check", lab_id], cwd=root,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "graders.cli", "check", lab_id], cwd=root, stdout=subprocess.DEVNULL
+        )
         times.append(time.perf_counter() - started)
     return times
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=60, help="submissions per grader")
     parser.add_argument("--lab", default="ai201-02", help="lab graded by daca")
     parser.add_argument("--check-lab", default="ai201-01", help="lab for the daca check timing")
@@ -88,8 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         daca_seconds = time_daca_grade(lab, args.n, root, work)
         daca_rate = args.n / daca_seconds
-        print(f"daca grade      {args.n:4d} submissions of {lab.id} in {daca_seconds:6.2f} s "
-              f"= {daca_rate:6.2f} submissions/s")
+        print(
+            f"daca grade      {args.n:4d} submissions of {lab.id} in {daca_seconds:6.2f} s "
+            f"= {daca_rate:6.2f} submissions/s"
+        )
         ratio = None
         if not args.skip_nbgrader:
             from graders.bench.nbgrader_baseline import run_nbgrader_baseline
@@ -97,12 +123,16 @@ def main(argv: list[str] | None = None) -> int:
             baseline = run_nbgrader_baseline(args.n, work / "nbgrader")
             nb_rate = args.n / baseline["seconds"]
             ratio = daca_rate / nb_rate
-            print(f"nbgrader        {args.n:4d} submissions of lab02 notebook in "
-                  f"{baseline['seconds']:6.2f} s = {nb_rate:6.2f} submissions/s")
+            print(
+                f"nbgrader        {args.n:4d} submissions of lab02 notebook in "
+                f"{baseline['seconds']:6.2f} s = {nb_rate:6.2f} submissions/s"
+            )
             print(f"speed-up        {ratio:6.1f}x (daca grade / nbgrader autograde)")
     checks = time_daca_check(root, args.check_lab, runs=5)
-    print(f"daca check {args.check_lab} warm: median {statistics.median(checks):.2f} s, "
-          f"min {min(checks):.2f} s, max {max(checks):.2f} s over {len(checks)} runs")
+    print(
+        f"daca check {args.check_lab} warm: median {statistics.median(checks):.2f} s, "
+        f"min {min(checks):.2f} s, max {max(checks):.2f} s over {len(checks)} runs"
+    )
     return 1 if ratio is not None and ratio < args.min_ratio else 0
 
 

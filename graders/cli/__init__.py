@@ -10,14 +10,20 @@ import typer
 from graders.cli import instructor, student
 from graders.labspec import LabFormatError
 
-app = typer.Typer(help="DACA Labs: check, submit and grade the course's labs.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="DACA Labs: check, submit and grade the course's labs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 for module in (student, instructor):
     for command in module.COMMANDS:
         app.command()(command)
 
-SUBAPPS = {"dapr": ("infra.dapr.cli", "Dapr binaries (daprd, placement, scheduler) and running apps."),
-           "llm": ("infra.llm.cli", "The scripted OpenAI-compatible LLM server.")}
+SUBAPPS = {
+    "dapr": ("infra.dapr.cli", "Dapr binaries (daprd, placement, scheduler) and running apps."),
+    "llm": ("infra.llm.cli", "The scripted OpenAI-compatible LLM server."),
+}
 
 
 def _mount_subapps(argv: list[str]) -> None:

@@ -27,8 +27,11 @@ def grade(
     root = find_root()
     found = find_lab(root, lab)
     summary = Batch(found, out, root, db).run(submissions, jobs=jobs, force=force)
-    table = Table(title=f"{found.id}: {summary.graded} graded, {summary.skipped} already graded, "
-                        f"{summary.rejected} rejected in {summary.seconds:.1f} s", title_justify="left")
+    table = Table(
+        title=f"{found.id}: {summary.graded} graded, {summary.skipped} already graded, "
+        f"{summary.rejected} rejected in {summary.seconds:.1f} s",
+        title_justify="left",
+    )
     table.add_column("student")
     table.add_column("score", justify="right")
     for student, points in sorted(summary.scores.items()):
@@ -52,8 +55,10 @@ def release(
     except ReleaseError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
-    console.print(f"Student edition of {len(record['labs'])} labs ({len(record['files'])} files) "
-                  f"written to [bold]{out}[/]")
+    console.print(
+        f"Student edition of {len(record['labs'])} labs ({len(record['files'])} files) "
+        f"written to [bold]{out}[/]"
+    )
 
 
 def verify(labs: Annotated[list[str] | None, typer.Argument(help="Labs (default: all).")] = None) -> None:
@@ -65,9 +70,11 @@ def verify(labs: Annotated[list[str] | None, typer.Argument(help="Labs (default:
     failed = 0
     for verdict in run_verify(chosen, root):
         mark = "[green]ok[/]" if verdict.ok else "[red]FAILED[/]"
-        console.print(f"{mark} {verdict.lab.id} {verdict.lab.spec.title}: solution "
-                      f"{verdict.solution.earned:g}/{verdict.solution.possible:g}, starter "
-                      f"{verdict.starter.earned:g}/{verdict.starter.possible:g}")
+        console.print(
+            f"{mark} {verdict.lab.id} {verdict.lab.spec.title}: solution "
+            f"{verdict.solution.earned:g}/{verdict.solution.possible:g}, starter "
+            f"{verdict.starter.earned:g}/{verdict.starter.possible:g}"
+        )
         for problem in verdict.problems:
             console.print(f"    [red]- {problem}[/]")
         failed += not verdict.ok
@@ -83,8 +90,10 @@ def tour() -> None:
     console.rule("DACA Labs — the guided tour")
     list_labs()
     first = all_labs(root)[0]
-    console.print(f"\nChecking [bold]{first.id}[/]'s reference solution and starter in the sandbox "
-                  "(every test, hidden ones too)…")
+    console.print(
+        f"\nChecking [bold]{first.id}[/]'s reference solution and starter in the sandbox "
+        "(every test, hidden ones too)…"
+    )
     verdict = next(run_verify([first], root))
     score_table(first, verdict.solution, title=f"{first.id} reference solution")
     score_table(first, verdict.starter, title=f"{first.id} starter (what students begin with)")
@@ -92,10 +101,12 @@ def tour() -> None:
         for problem in verdict.problems:
             console.print(f"[red]- {problem}[/]")
         raise typer.Exit(1)
-    console.print("\n[green]The lab is proven solvable and its starter is unsolved.[/] Next steps:\n"
-                  f"  daca release ../daca-student   # the student edition\n"
-                  f"  cd ../daca-student && daca check {first.id}   # what a student runs\n"
-                  f"  daca hint {first.id}")
+    console.print(
+        "\n[green]The lab is proven solvable and its starter is unsolved.[/] Next steps:\n"
+        f"  daca release ../daca-student   # the student edition\n"
+        f"  cd ../daca-student && daca check {first.id}   # what a student runs\n"
+        f"  daca hint {first.id}"
+    )
 
 
 COMMANDS = [grade, release, verify, tour]

@@ -32,12 +32,15 @@ def first_failure(lab: Lab, score: Score) -> None:
         return
     failed = score.first_failure
     if failed is None:
-        console.print("[green]All tests pass. Well done![/] Next: `daca submit "
-                      f"{lab.id}` or the next lab in `daca list`.")
+        console.print(
+            "[green]All tests pass. Well done![/] Next: `daca submit "
+            f"{lab.id}` or the next lab in `daca list`."
+        )
         return
     body = failed.outcome.message or failed.outcome.kind
     if failed.outcome.output.strip():
         body += f"\n\n[dim]your code printed:[/]\n{failed.outcome.output.strip()[-800:]}"
-    console.print(Panel(body, title=f"First failure: {failed.info.description}", border_style="red",
-                        title_align="left"))
+    console.print(
+        Panel(body, title=f"First failure: {failed.info.description}", border_style="red", title_align="left")
+    )
     console.print(f"Stuck? [bold]daca hint {lab.id}[/] shows a hint; the lab's README explains the task.")

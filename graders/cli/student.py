@@ -28,15 +28,22 @@ def list_labs() -> None:
         entry = progress.data.get(lab.id)
         done = entry and entry["possible"] and entry["best"] >= entry["possible"]
         state = "—" if not entry else f"{entry['best']:g}/{entry['possible']:g}" + (" ✓" if done else "")
-        table.add_row(lab.id, lab.spec.title, str(lab.root.relative_to(root)),
-                      ", ".join(lab.spec.services) or "-", state)
+        table.add_row(
+            lab.id,
+            lab.spec.title,
+            str(lab.root.relative_to(root)),
+            ", ".join(lab.spec.services) or "-",
+            state,
+        )
     console.print(table)
 
 
 list_labs.__name__ = "list"
 
 
-def check(lab: LabArg, hidden: Annotated[bool, typer.Option(help="Also run hidden tests (instructors).")] = False) -> None:
+def check(
+    lab: LabArg, hidden: Annotated[bool, typer.Option(help="Also run hidden tests (instructors).")] = False
+) -> None:
     """Run a lab's visible tests against your code, show the score and the first failure."""
     from graders.check import check_lab
     from graders.student import Progress
@@ -51,7 +58,9 @@ def check(lab: LabArg, hidden: Annotated[bool, typer.Option(help="Also run hidde
     raise typer.Exit(0 if score.earned == score.possible and not score.problem else 1)
 
 
-def hint(lab: LabArg, all_hints: Annotated[bool, typer.Option("--all", help="Show every hint.")] = False) -> None:
+def hint(
+    lab: LabArg, all_hints: Annotated[bool, typer.Option("--all", help="Show every hint.")] = False
+) -> None:
     """Show the next hint for a lab (or all of them)."""
     from graders.student import Progress, next_hint
 
@@ -107,16 +116,19 @@ def reset(lab: LabArg, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do
     console.print(f"Starter restored. Your previous files are in {backups[0].parent}")
 
 
-def submit(lab: LabArg,
-           student: Annotated[str | None, typer.Option(help="Your name or email (default: git user.email).")] = None,
-           out: Annotated[Path, typer.Option(help="Folder for the archive.")] = Path("."),
-           ) -> None:
+def submit(
+    lab: LabArg,
+    student: Annotated[str | None, typer.Option(help="Your name or email (default: git user.email).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the archive.")] = Path("."),
+) -> None:
     """Pack a lab's files and a manifest of their hashes into a zip to hand in."""
     from graders.student import submit as make_archive
 
     found = find_lab(find_root(), lab)
     archive = make_archive(found, out, student)
-    console.print(f"Wrote [bold]{archive}[/]. Hand this file in; `daca check {found.id}` first is a good idea.")
+    console.print(
+        f"Wrote [bold]{archive}[/]. Hand this file in; `daca check {found.id}` first is a good idea."
+    )
 
 
 COMMANDS = [list_labs, check, hint, watch, reset, submit]

@@ -74,29 +74,58 @@ class Batch:
         reports.write_atomic(self.out / "feedback" / self.lab.id / f"{sub.student}.md", feedback)
 
     def record_rejected(self, sub: submission.Submission) -> None:
-        self._write(sub, reports.rejected(self.possible, sub.rejected),
-                    reports.feedback(self.lab.spec.title, sub.student, None, sub.rejected, []))
-        self.gradebook.record(GradedSubmission(
-            lab_id=self.lab.id, student=sub.student, digest=sub.digest or "-", status="rejected",
-            score=0.0, max_score=self.possible, reason=sub.rejected))
+        self._write(
+            sub,
+            reports.rejected(self.possible, sub.rejected),
+            reports.feedback(self.lab.spec.title, sub.student, None, sub.rejected, []),
+        )
+        self.gradebook.record(
+            GradedSubmission(
+                lab_id=self.lab.id,
+                student=sub.student,
+                digest=sub.digest or "-",
+                status="rejected",
+                score=0.0,
+                max_score=self.possible,
+                reason=sub.rejected,
+            )
+        )
 
     def record(self, sub: submission.Submission, result: RunResult, seconds: float) -> float:
         graded = score(self.infos, result)
         reason = "; ".join(sub.notes + ([graded.summary()] if graded.summary() else []))
-        self._write(sub, reports.gradescope(graded, seconds, reason),
-                    reports.feedback(self.lab.spec.title, sub.student, graded, reason, sub.notes))
+        self._write(
+            sub,
+            reports.gradescope(graded, seconds, reason),
+            reports.feedback(self.lab.spec.title, sub.student, graded, reason, sub.notes),
+        )
         row = GradedSubmission(
-            lab_id=self.lab.id, student=sub.student, digest=sub.digest,
-            status="error" if result.problem else "graded", score=graded.earned,
-            max_score=graded.possible, reason=reason, seconds=seconds)
-        row.tests = [TestResult(test_id=t.info.id, hidden=t.info.hidden, passed=t.outcome.passed,
-                                kind=t.outcome.kind, score=t.score, max_score=t.info.points)
-                     for t in graded.tests]
+            lab_id=self.lab.id,
+            student=sub.student,
+            digest=sub.digest,
+            status="error" if result.problem else "graded",
+            score=graded.earned,
+            max_score=graded.possible,
+            reason=reason,
+            seconds=seconds,
+        )
+        row.tests = [
+            TestResult(
+                test_id=t.info.id,
+                hidden=t.info.hidden,
+                passed=t.outcome.passed,
+                kind=t.outcome.kind,
+                score=t.score,
+                max_score=t.info.points,
+            )
+            for t in graded.tests
+        ]
         self.gradebook.record(row)
         return graded.earned
 
-    def run(self, paths: list[Path], *, jobs: int | None = None, force: bool = False,
-            show_progress: bool = True) -> BatchSummary:
+    def run(
+        self, paths: list[Path], *, jobs: int | None = None, force: bool = False, show_progress: bool = True
+    ) -> BatchSummary:
         started = time.perf_counter()
         summary = BatchSummary()
         work = self.out / ".work"
@@ -123,12 +152,20 @@ class Batch:
         hide = [str(self.course_root), str(self.out)]
         context = multiprocessing.get_context("fork")
         try:
-            with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context, initializer=_init_worker,
-                                     initargs=(self.lab, str(zygote.socket_path), hide)) as pool:
+            with ProcessPoolExecutor(
+                min(jobs, len(todo)),
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(self.lab, str(zygote.socket_path), hide),
+            ) as pool:
                 # submit before the progress bar starts its thread: workers are forked on submit
                 futures = {pool.submit(_run, sub.files): sub for sub in todo}
-                columns = (TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),
-                           TimeRemainingColumn())
+                columns = (
+                    TextColumn("grading {task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeRemainingColumn(),
+                )
                 with Progress(*columns, disable=not show_progress, transient=False) as progress:
                     task = progress.add_task(self.lab.id, total=len(todo))
                     for future in as_completed(futures):

@@ -32,7 +32,8 @@ class GradedSubmission(Base):
     source: Mapped[str] = mapped_column(String(64), default="pytest")  # pytest | nbgrader
     graded_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
     tests: Mapped[list[TestResult]] = relationship(
-        back_populates="submission", cascade="all, delete-orphan", order_by="TestResult.id")
+        back_populates="submission", cascade="all, delete-orphan", order_by="TestResult.id"
+    )
 
 
 class TestResult(Base):
@@ -59,15 +60,21 @@ class Gradebook:
 
     def graded_digest(self, lab_id: str, student: str) -> str | None:
         with Session(self.engine) as session:
-            row = session.scalar(select(GradedSubmission).where(
-                GradedSubmission.lab_id == lab_id, GradedSubmission.student == student))
+            row = session.scalar(
+                select(GradedSubmission).where(
+                    GradedSubmission.lab_id == lab_id, GradedSubmission.student == student
+                )
+            )
             return row.digest if row else None
 
     def record(self, row: GradedSubmission) -> None:
         """Store a grade, replacing any earlier grade of the same lab and student."""
         with Session(self.engine) as session, session.begin():
-            old = session.scalar(select(GradedSubmission).where(
-                GradedSubmission.lab_id == row.lab_id, GradedSubmission.student == row.student))
+            old = session.scalar(
+                select(GradedSubmission).where(
+                    GradedSubmission.lab_id == row.lab_id, GradedSubmission.student == row.student
+                )
+            )
             if old is not None:
                 session.delete(old)
                 session.flush()

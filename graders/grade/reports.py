@@ -29,12 +29,24 @@ def gradescope(score: Score, seconds: float, reason: str = "") -> dict:
     tests = []
     for t in score.tests:
         output = "" if t.info.hidden or t.outcome.passed else t.outcome.message
-        tests.append({
-            "name": t.info.description, "number": t.info.id, "score": t.score,
-            "max_score": t.info.points, "status": "passed" if t.outcome.passed else "failed",
-            "visibility": "after_published" if t.info.hidden else "visible", "output": output})
-    return {"score": score.earned, "max_score": score.possible, "execution_time": round(seconds, 3),
-            "output": reason, "tests": tests}
+        tests.append(
+            {
+                "name": t.info.description,
+                "number": t.info.id,
+                "score": t.score,
+                "max_score": t.info.points,
+                "status": "passed" if t.outcome.passed else "failed",
+                "visibility": "after_published" if t.info.hidden else "visible",
+                "output": output,
+            }
+        )
+    return {
+        "score": score.earned,
+        "max_score": score.possible,
+        "execution_time": round(seconds, 3),
+        "output": reason,
+        "tests": tests,
+    }
 
 
 def rejected(max_score: float, reason: str) -> dict:
@@ -49,8 +61,9 @@ def feedback(lab_title: str, student: str, score: Score | None, reason: str, not
     lines += [f"> {note}" for note in notes] + ([""] if notes else [])
     for t in score.tests:
         where = "hidden test" if t.info.hidden else "test"
-        lines.append(f"- {MARK[t.outcome.passed]} ({t.score:g}/{t.info.points:g}) {where}: "
-                     f"{t.info.description}")
+        lines.append(
+            f"- {MARK[t.outcome.passed]} ({t.score:g}/{t.info.points:g}) {where}: {t.info.description}"
+        )
         if not t.outcome.passed and not t.info.hidden and t.outcome.message:
             lines += ["", "  ```", *("  " + x for x in t.outcome.message.splitlines()[:20]), "  ```"]
     return "\n".join(lines) + "\n"
@@ -63,8 +76,18 @@ def grades_csv(rows: list[GradedSubmission], path: Path) -> None:
         writer.writerow(["lab", "student", "score", "max_score", "percent", "status", "reason", "graded_at"])
         for r in rows:
             percent = round(100 * r.score / r.max_score, 1) if r.max_score else 0.0
-            writer.writerow([r.lab_id, r.student, f"{r.score:g}", f"{r.max_score:g}", percent,
-                             r.status, r.reason, r.graded_at.isoformat(timespec="seconds")])
+            writer.writerow(
+                [
+                    r.lab_id,
+                    r.student,
+                    f"{r.score:g}",
+                    f"{r.max_score:g}",
+                    percent,
+                    r.status,
+                    r.reason,
+                    r.graded_at.isoformat(timespec="seconds"),
+                ]
+            )
     os.replace(tmp, path)
 
 

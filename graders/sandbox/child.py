@@ -80,8 +80,10 @@ class Session:
         if inspect.iscoroutine(result):
             return self.loop.run_until_complete(result)
         if inspect.isasyncgen(result):
+
             async def collect():
                 return [item async for item in result][:MAX_ITEMS]
+
             return self.loop.run_until_complete(collect())
         return result
 
@@ -107,8 +109,9 @@ class Session:
         raise ValueError(f"unknown request {op!r}")
 
     def error(self, exc: BaseException) -> dict[str, Any]:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__)
-                  if f.filename.startswith(str(self.workdir))]
+        frames = [
+            f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(str(self.workdir))
+        ]
         for frame in frames:
             frame.filename = os.path.relpath(frame.filename, self.workdir)
         text = "".join(traceback.format_list(frames[-8:]))
@@ -117,8 +120,10 @@ class Session:
             message = f"{type(exc).__name__}: {exc.msg} ({where})\n    {(exc.text or '').strip()}"
         else:
             message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return {"ok": False, "error": {"type": type(exc).__name__, "message": message[:4000],
-                                       "traceback": text[-8000:]}}
+        return {
+            "ok": False,
+            "error": {"type": type(exc).__name__, "message": message[:4000], "traceback": text[-8000:]},
+        }
 
 
 def _redirect_output(workdir: Path) -> None:
@@ -140,8 +145,15 @@ def serve(conn: socket.socket) -> None:
         return
     os.chdir(workdir)
     os.environ.clear()
-    os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(workdir),
-                       "TMPDIR": str(workdir), "LANG": "C.UTF-8", **setup.get("env", {})})
+    os.environ.update(
+        {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(workdir),
+            "TMPDIR": str(workdir),
+            "LANG": "C.UTF-8",
+            **setup.get("env", {}),
+        }
+    )
     sys.path.insert(0, str(workdir))
     _redirect_output(workdir)
     session = Session(workdir)

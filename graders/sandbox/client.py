@@ -15,7 +15,6 @@ from typing import Any
 
 from graders.sandbox import limits, wire
 
-
 ALWAYS_HIDDEN = [str(Path.home()), tempfile.gettempdir(), "/var/tmp"]
 
 
@@ -35,16 +34,33 @@ class Zygote:
         self.process = process
 
     @classmethod
-    def start(cls, preload: list[str], *, socket_path: Path | None = None, idle: float = 0,
-              detach: bool = False) -> Zygote:
+    def start(
+        cls, preload: list[str], *, socket_path: Path | None = None, idle: float = 0, detach: bool = False
+    ) -> Zygote:
         if socket_path is None:
             socket_path = Path(tempfile.mkdtemp(prefix="daca-zygote-")) / "zygote.sock"
-        cmd = [sys.executable, "-I", "-m", "graders.sandbox.zygote", "--socket", str(socket_path),
-               "--preload", ",".join(preload), "--idle", str(idle)]
+        cmd = [
+            sys.executable,
+            "-I",
+            "-m",
+            "graders.sandbox.zygote",
+            "--socket",
+            str(socket_path),
+            "--preload",
+            ",".join(preload),
+            "--idle",
+            str(idle),
+        ]
         # a detached daemon must not hold the caller's stderr open (CI waits for it to close)
         log = open(socket_path.with_suffix(".log"), "ab") if detach else None  # noqa: SIM115
-        process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, stderr=log,
-                                   start_new_session=detach, env=_zygote_env())
+        process = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=detach,
+            env=_zygote_env(),
+        )
         if log:
             log.close()
         line = process.stdout.readline().strip()
@@ -76,8 +92,14 @@ class Zygote:
         except OSError:
             return False
 
-    def open(self, files: dict[str, Path], lab_limits: Any, *, hide: list[str] = (),
-             env: dict[str, str] | None = None) -> Sandbox:
+    def open(
+        self,
+        files: dict[str, Path],
+        lab_limits: Any,
+        *,
+        hide: list[str] = (),
+        env: dict[str, str] | None = None,
+    ) -> Sandbox:
         """A new sandbox whose working folder holds copies of `files` (name -> source path);
         `hide` are folders the student's code must not see (course, output, home)."""
         workdir = Path(tempfile.mkdtemp(prefix="daca-sbx-"))
@@ -89,9 +111,20 @@ class Zygote:
         conn.settimeout(30)
         conn.connect(str(self.socket_path))
         cpu = int(lab_limits.timeout) + 1
-        wire.send(conn, {"workdir": str(workdir), "env": env or {}, "hide": [*hide, *ALWAYS_HIDDEN], "limits": {
-            "cpu_seconds": cpu, "memory_mb": lab_limits.memory_mb,
-            "processes": lab_limits.processes, "network": lab_limits.network}})
+        wire.send(
+            conn,
+            {
+                "workdir": str(workdir),
+                "env": env or {},
+                "hide": [*hide, *ALWAYS_HIDDEN],
+                "limits": {
+                    "cpu_seconds": cpu,
+                    "memory_mb": lab_limits.memory_mb,
+                    "processes": lab_limits.processes,
+                    "network": lab_limits.network,
+                },
+            },
+        )
         hello = wire.receive(conn)
         if not hello.get("ok"):
             conn.close()
@@ -136,8 +169,10 @@ class Sandbox:
             self.close()
             raise StudentCodeError(self.dead, kind="timeout") from None
         except (OSError, wire.WireError):
-            self.dead = (f"your program stopped while running {doing} (it exited, crashed or "
-                         f"ran out of memory){self._tail()}")
+            self.dead = (
+                f"your program stopped while running {doing} (it exited, crashed or "
+                f"ran out of memory){self._tail()}"
+            )
             self.close()
             raise StudentCodeError(self.dead, kind="crash") from None
         if not isinstance(reply, dict):
@@ -146,7 +181,10 @@ class Sandbox:
             error = reply.get("error") or {}
             raise StudentCodeError(
                 f"{doing} raised {error.get('message', 'an error')}",
-                kind="error", type=str(error.get("type", "")), traceback=str(error.get("traceback", "")))
+                kind="error",
+                type=str(error.get("type", "")),
+                traceback=str(error.get("traceback", "")),
+            )
         return reply
 
     def output(self, limit: int = 4000) -> str:

@@ -15,8 +15,9 @@ def _turn(turn: dict[str, Any], index: int) -> Any:
     if "error" in turn:
         return RuntimeError(turn["error"])
     calls = turn.get("tools") or [{"name": turn["tool"], "args": turn.get("args", {})}]
-    return [function_call(c["name"], c.get("args", {}), call_id=f"call_{index}_{n}")
-            for n, c in enumerate(calls)]
+    return [
+        function_call(c["name"], c.get("args", {}), call_id=f"call_{index}_{n}") for n, c in enumerate(calls)
+    ]
 
 
 def scripted_model(turns: list[dict[str, Any]]) -> ScriptedModel:
@@ -37,14 +38,16 @@ def model_calls(model: ScriptedModel) -> list[dict[str, Any]]:
     for call in model.calls:
         items = call.input if isinstance(call.input, list) else [{"role": "user", "content": call.input}]
         schema = call.output_schema
-        calls.append({
-            "instructions": call.system_instructions,
-            "input": [_plain(i) for i in items],
-            "tools": [t.name for t in call.tools],
-            "handoffs": [h.tool_name for h in call.handoffs],
-            "output_schema": schema.json_schema() if schema and not schema.is_plain_text() else None,
-            "streamed": call.streamed,
-        })
+        calls.append(
+            {
+                "instructions": call.system_instructions,
+                "input": [_plain(i) for i in items],
+                "tools": [t.name for t in call.tools],
+                "handoffs": [h.tool_name for h in call.handoffs],
+                "output_schema": schema.json_schema() if schema and not schema.is_plain_text() else None,
+                "streamed": call.streamed,
+            }
+        )
     return calls
 
 

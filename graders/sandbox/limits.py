@@ -6,6 +6,7 @@ and a cgroup so that everything it forks can be killed. Elsewhere those are skip
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
@@ -91,10 +92,8 @@ def apply(limits: SandboxLimits, workdir: Path, hide: list[str]) -> dict[str, ob
 
 def kill_sandbox(pid: int) -> None:
     """SIGKILL a sandbox, everything it started, and remove its cgroup."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     group = cgroup_for(pid)
     if group is None or not group.exists():
         return
@@ -106,12 +105,8 @@ def kill_sandbox(pid: int) -> None:
         if not pids:
             break
         for p in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(p, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         time.sleep(0.002)
-    try:
+    with contextlib.suppress(OSError):
         group.rmdir()
-    except OSError:
-        pass

@@ -17,8 +17,12 @@ class WireError(ConnectionError):
 def send(sock: socket.socket, message: object) -> None:
     data = json.dumps(message, ensure_ascii=False, default=repr).encode()
     if len(data) > MAX_MESSAGE:
-        data = json.dumps({"ok": False, "error": {"type": "MessageTooLarge",
-                                                 "message": f"{len(data)} bytes", "traceback": ""}}).encode()
+        data = json.dumps(
+            {
+                "ok": False,
+                "error": {"type": "MessageTooLarge", "message": f"{len(data)} bytes", "traceback": ""},
+            }
+        ).encode()
     sock.sendall(_HEADER.pack(len(data)) + data)
 
 

@@ -7,6 +7,7 @@ expected values or grading state that a forked sandbox could read.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import os
@@ -65,7 +66,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches the whole process group
         main()
-    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; leave quietly
-        pass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
-from pathlib import Path
 
 import pytest
 
@@ -27,8 +26,9 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("batch")
     batch = mixed_batch(root / "submissions")
     out = root / "out"
-    summary = Batch(quick_lab(), out, find_root()).run([p for p, _ in batch.values()], jobs=2,
-                                                         show_progress=False)
+    summary = Batch(quick_lab(), out, find_root()).run(
+        [p for p, _ in batch.values()], jobs=2, show_progress=False
+    )
     return batch, out, summary
 
 
@@ -80,4 +80,6 @@ def test_rerun_skips_graded_and_never_duplicates_rows(graded):
     db = sqlite3.connect(out / "gradebook.sqlite")
     assert db.execute("select count(*) from submission").fetchone()[0] == len(batch)
     assert db.execute("select count(*), count(distinct student) from submission").fetchone() == (
-        len(batch), len(batch))
+        len(batch),
+        len(batch),
+    )

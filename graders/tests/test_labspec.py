@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from graders.labspec import LabFormatError, load_lab
-from graders.testinfo import read_tests, info_id
+from graders.testinfo import info_id, read_tests
 
 GOOD = 'id = "ai201-99"\nslug = "demo"\ntitle = "Demo"\nfiles = ["demo.py"]\n'
 
@@ -21,13 +21,16 @@ def test_a_good_lab_loads_with_defaults(tmp_path):
     assert lab.id == "ai201-99" and lab.spec.limits.timeout == 60 and lab.spec.preload == ["agents"]
 
 
-@pytest.mark.parametrize("toml, field", [
-    (GOOD.replace('"ai201-99"', '"lab one"'), "field 'id'"),
-    (GOOD + "colour = 'red'\n", "field 'colour'"),
-    (GOOD + "[limits]\ntimeout = -1\n", "field 'limits.timeout'"),
-    (GOOD.replace('["demo.py"]', '["../escape.py"]'), "field 'files'"),
-    (GOOD + "services = ['mongodb']\n", "field 'services.0'"),
-])
+@pytest.mark.parametrize(
+    "toml, field",
+    [
+        (GOOD.replace('"ai201-99"', '"lab one"'), "field 'id'"),
+        (GOOD + "colour = 'red'\n", "field 'colour'"),
+        (GOOD + "[limits]\ntimeout = -1\n", "field 'limits.timeout'"),
+        (GOOD.replace('["demo.py"]', '["../escape.py"]'), "field 'files'"),
+        (GOOD + "services = ['mongodb']\n", "field 'services.0'"),
+    ],
+)
 def test_bad_fields_are_named_with_the_file(tmp_path, toml, field):
     with pytest.raises(LabFormatError) as error:
         load_lab(make_lab(tmp_path, toml))
@@ -44,7 +47,9 @@ def test_invalid_toml_and_missing_files_are_reported(tmp_path):
 
 def test_preload_reads_the_instructor_files_imports(tmp_path):
     lab = load_lab(make_lab(tmp_path, GOOD))
-    (tmp_path / "demo.py").write_text("import json\nfrom pydantic import BaseModel\nimport nosuchmodule\nfrom . import x\n")
+    (tmp_path / "demo.py").write_text(
+        "import json\nfrom pydantic import BaseModel\nimport nosuchmodule\nfrom . import x\n"
+    )
     assert lab.preload() == ["agents", "json", "pydantic"]
 
 
@@ -70,7 +75,9 @@ def test_three(student):
     infos = {i.id: i for i in read_tests([tests])}
     assert infos["test_demo.py::test_one"].points == 3 and not infos["test_demo.py::test_one"].hidden
     assert infos["test_demo.py::test_one"].description == "Adds things up."
-    assert infos["test_demo.py::test_two"].points == 1 and infos["test_demo.py::test_two"].description == "two"
+    assert (
+        infos["test_demo.py::test_two"].points == 1 and infos["test_demo.py::test_two"].description == "two"
+    )
     three = infos["test_demo.py::test_three"]
     assert three.hidden and three.points == 2.5 and three.passes_on_starter.startswith("the starter")
     assert info_id("/x/y/test_demo.py::test_one[case-1]") == "test_demo.py::test_one"

@@ -47,21 +47,35 @@ def test_hidden_tests_are_removed_and_located():
     assert hidden_line_ranges(tests) == [(3, 6)]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("### BEGIN SOLUTION\nx = 1\n", "lab.py:1: ### BEGIN SOLUTION is never closed"),
-    ("x = 1\n### END SOLUTION\n", "lab.py:2: ### END SOLUTION without ### BEGIN SOLUTION"),
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n", "lab.py:2: ### BEGIN SOLUTION inside another block"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("### BEGIN SOLUTION\nx = 1\n", "lab.py:1: ### BEGIN SOLUTION is never closed"),
+        ("x = 1\n### END SOLUTION\n", "lab.py:2: ### END SOLUTION without ### BEGIN SOLUTION"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n", "lab.py:2: ### BEGIN SOLUTION inside another block"),
+    ],
+)
 def test_unbalanced_markers_name_file_and_line(text, message):
     with pytest.raises(MarkerError, match=message):
         to_starter(text, "lab.py")
 
 
 def test_notebook_code_cells_are_converted_and_outputs_cleared():
-    nb = {"cells": [{"cell_type": "code", "source": SOURCE.splitlines(True), "outputs": [{"x": 1}],
-                     "execution_count": 3, "metadata": {}},
-                    {"cell_type": "markdown", "source": "### BEGIN SOLUTION stays", "metadata": {}}],
-          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": SOURCE.splitlines(True),
+                "outputs": [{"x": 1}],
+                "execution_count": 3,
+                "metadata": {},
+            },
+            {"cell_type": "markdown", "source": "### BEGIN SOLUTION stays", "metadata": {}},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     out = json.loads(notebook_to_starter(json.dumps(nb)))
     assert "raise NotImplementedError()" in out["cells"][0]["source"]
     assert out["cells"][0]["outputs"] == [] and out["cells"][0]["execution_count"] is None

@@ -26,8 +26,9 @@ def daca(*args, cwd, env=None, executable=None):
     command = [executable] if executable else [sys.executable, "-m", "graders.cli"]
     environment = {**os.environ, "DACA_ZYGOTE_IDLE": "60", **(env or {})}
     environment.pop("DACA_ROOT", None)
-    return subprocess.run([*command, *args], cwd=cwd, env=environment, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [*command, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_solutions_and_hidden_tests_are_gone(edition):
@@ -44,8 +45,10 @@ def test_checksums_and_starters_are_recorded(edition):
     assert record["labs"] == [lab.id for lab in all_labs(ROOT)]
     for rel, digest in record["files"].items():
         assert hashlib.sha256((edition / rel).read_bytes()).hexdigest() == digest
-    assert record["starters"]["ai201/lab01_hello_agent/helpdesk.py"] == (
-        edition / "ai201/lab01_hello_agent/helpdesk.py").read_text()
+    assert (
+        record["starters"]["ai201/lab01_hello_agent/helpdesk.py"]
+        == (edition / "ai201/lab01_hello_agent/helpdesk.py").read_text()
+    )
 
 
 def test_release_refuses_to_overwrite_or_nest(edition):
@@ -83,8 +86,20 @@ def test_reset_refuses_in_the_instructor_checkout():
 def test_the_edition_installs_and_runs(edition, tmp_path):
     env_dir = tmp_path / "venv"
     venv.create(env_dir, system_site_packages=True, with_pip=True)
-    pip = subprocess.run([env_dir / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps",
-                          "--no-build-isolation", str(edition)], capture_output=True, text=True)
+    pip = subprocess.run(
+        [
+            env_dir / "bin" / "python",
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            str(edition),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert pip.returncode == 0, pip.stderr
     listed = daca("list", cwd=edition, executable=str(env_dir / "bin" / "daca"))
     assert listed.returncode == 0, listed.stderr

@@ -9,7 +9,7 @@ from graders.course import find_root
 from graders.labspec import Limits
 from graders.sandbox.client import StudentCodeError, Zygote
 
-PROBE = '''
+PROBE = """
 import os, socket, time
 
 def listdir(path):
@@ -39,7 +39,7 @@ def hog():
 
 def env():
     return dict(os.environ)
-'''
+"""
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="full isolation needs root (CI runs as root)")
 
 

@@ -24,14 +24,27 @@ def zip_with(path, entries, symlink=None):
     return path
 
 
-@pytest.mark.parametrize("entries, symlink, reason", [
-    ({"../../evil.py": "x"}, None, "escapes the submission folder"),
-    ({"/etc/cron.d/evil": "x"}, None, "absolute path"),
-    ({"helpdesk.py": "x"}, "helpdesk.py.link", "symbolic link"),
-    ({"manifest.json": json.dumps({"lab": "ai201-02"}), "helpdesk.py": "x"}, None, "is for lab 'ai201-02'"),
-    ({"manifest.json": json.dumps({"lab": "ai201-01", "files": {"helpdesk.py": "0" * 64}}),
-      "helpdesk.py": "x"}, None, "changed after `daca submit`"),
-])
+@pytest.mark.parametrize(
+    "entries, symlink, reason",
+    [
+        ({"../../evil.py": "x"}, None, "escapes the submission folder"),
+        ({"/etc/cron.d/evil": "x"}, None, "absolute path"),
+        ({"helpdesk.py": "x"}, "helpdesk.py.link", "symbolic link"),
+        (
+            {"manifest.json": json.dumps({"lab": "ai201-02"}), "helpdesk.py": "x"},
+            None,
+            "is for lab 'ai201-02'",
+        ),
+        (
+            {
+                "manifest.json": json.dumps({"lab": "ai201-01", "files": {"helpdesk.py": "0" * 64}}),
+                "helpdesk.py": "x",
+            },
+            None,
+            "changed after `daca submit`",
+        ),
+    ],
+)
 def test_unsafe_or_tampered_archives_are_rejected_before_writing(tmp_path, entries, symlink, reason):
     archive = zip_with(tmp_path / "sub.zip", entries, symlink)
     work = tmp_path / "work"
@@ -73,4 +86,7 @@ def test_daca_submit_archive_grades_and_a_batch_records_rejections(tmp_path, mon
     assert list(summary.scores.values()) == [10.0]
     assert "escapes" in summary.reasons["mallory"]
     assert all(p.resolve().is_relative_to(out.resolve()) for p in out.rglob("*"))
-    assert "Not graded" in json.loads((out / "results" / LAB.id / "mallory" / "results.json").read_text())["output"]
+    assert (
+        "Not graded"
+        in json.loads((out / "results" / LAB.id / "mallory" / "results.json").read_text())["output"]
+    )

@@ -29,19 +29,22 @@ PARTIAL = STARTER.replace(
 PARTIAL_POINTS = 3.0
 
 # hard-codes the visible tests' answers: passes them, fails the hidden ones
-HARDCODED = SOLUTION + '''
+HARDCODED = (
+    SOLUTION
+    + """
 
 def ask(question, model=None):
     return {"hi": "Hello! How can I help?"}.get(question, "")
-'''
+"""
+)
 
-PATCH_PYTEST = '''
+PATCH_PYTEST = """
 import _pytest.reports, _pytest.runner
 _pytest.reports.TestReport.passed = property(lambda self: True)
 _pytest.runner.call_and_report = lambda *a, **k: None
-'''
+"""
 
-CONFTEST = '''
+CONFTEST = """
 import pytest
 
 @pytest.hookimpl(wrapper=True)
@@ -49,7 +52,7 @@ def pytest_runtest_makereport(item, call):
     report = yield
     report.outcome = "passed"
     return report
-'''
+"""
 
 
 def after_future(code: str, text: str) -> str:
@@ -77,13 +80,30 @@ def mixed_batch(root: Path) -> dict[str, tuple[Path, float]]:
         "hanging": (write(root / "hanging", after_future("while True:\n    pass\n", SOLUTION)), 0.0),
         "sysexit": (write(root / "sysexit", after_future("import sys\nsys.exit(0)\n", SOLUTION)), 0.0),
         "osexit": (write(root / "osexit", after_future("import os\nos._exit(0)\n", SOLUTION)), 0.0),
-        "conftest": (write(root / "conftest", STARTER, {"conftest.py": CONFTEST,
-                                                         "pytest.ini": "[pytest]\naddopts = -p no:python\n"}), 0.0),
-        "patcher": (write(root / "patcher", after_future(PATCH_PYTEST, STARTER),
-                          {"pytest.py": "def main(*a, **k):\n    return 0\n",
-                           "sitecustomize.py": "import os\nos._exit(0)\n", "evil.pth": "import os; os._exit(0)\n"}),
-                    0.0),
+        "conftest": (
+            write(
+                root / "conftest",
+                STARTER,
+                {"conftest.py": CONFTEST, "pytest.ini": "[pytest]\naddopts = -p no:python\n"},
+            ),
+            0.0,
+        ),
+        "patcher": (
+            write(
+                root / "patcher",
+                after_future(PATCH_PYTEST, STARTER),
+                {
+                    "pytest.py": "def main(*a, **k):\n    return 0\n",
+                    "sitecustomize.py": "import os\nos._exit(0)\n",
+                    "evil.pth": "import os; os._exit(0)\n",
+                },
+            ),
+            0.0,
+        ),
         "fakeresults": (write(root / "fakeresults", STARTER, {"results.json": fake_results}), 0.0),
-        "forkbomb": (write(root / "forkbomb", after_future("import os\nwhile True:\n    os.fork()\n", SOLUTION)), 0.0),
+        "forkbomb": (
+            write(root / "forkbomb", after_future("import os\nwhile True:\n    os.fork()\n", SOLUTION)),
+            0.0,
+        ),
         "membomb": (write(root / "membomb", after_future("hog = bytearray(64 * 1024**3)\n", SOLUTION)), 0.0),
     }
