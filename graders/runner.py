@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,10 +195,14 @@ def run_tests(
         *UNUSED_PLUGINS,
     ]
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only our plugin: none installed nearby
+    # keep pytest's assertion-rewrite cache even under PYTHONDONTWRITEBYTECODE: rewriting a test
+    # module costs ~90 ms, and a grading worker imports the same module for every submission
+    no_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, False
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             code = pytest.main(args, plugins=[plugin])
     finally:
+        sys.dont_write_bytecode = no_bytecode
         if plugin.current is not None:
             plugin.current.remove()
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not plugin.result.problem:
