@@ -1,0 +1,167 @@
+"""AI-201 lab 2 — Function tools: the Helpdesk looks up orders and requests refunds with typed tools
+that read the customer's store data from the run context."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from agents import (
+    Agent,
+    FunctionTool,
+    Model,
+    ModelBehaviorError,
+    OpenAIChatCompletionsModel,
+    RunContextWrapper,
+    Runner,
+    function_tool,
+)
+from openai import AsyncOpenAI
+from openai.types.responses import ResponseTextDeltaEvent
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+INSTRUCTIONS = (
+    "You are the Helpdesk assistant of an online store. "
+    "Answer customers briefly, politely and only about the store."
+)
+MAX_REFUND = 500.0
+"""The largest refund (in dollars) the Helpdesk may request on its own."""
+GENERIC_TOOL_ERROR = "Error: the tool failed unexpectedly. Please try again later."
+"""What the model is told about a failure that is not safe to describe (a bug, a broken database)."""
+
+
+class LLMSettings(BaseSettings):
+    """Where the model lives; read from DACA_LLM_* environment variables (vLLM's defaults)."""
+
+    model_config = SettingsConfigDict(env_prefix="DACA_LLM_")
+
+    base_url: str = "http://localhost:8000/v1"
+    api_key: str = "not-needed"
+    model: str = "HuggingFaceTB/SmolLM2-135M-Instruct"
+
+
+@dataclass
+class StoreContext:
+    """The run context: the customer's store data. Tools receive it; the model never sees it."""
+
+    customer_name: str = "Guest"
+    tier: str = "standard"
+    """"standard" or "gold"."""
+    orders: dict[str, str] = field(default_factory=dict)
+    """Order id -> status, e.g. {"A1001": "shipped"}."""
+
+
+class StoreError(Exception):
+    """A problem the model may be told about, e.g. an unknown order id."""
+
+
+def build_model(settings: LLMSettings) -> Model:
+    """An Agents SDK model that calls `settings.model` at `settings.base_url`."""
+    client = AsyncOpenAI(base_url=settings.base_url, api_key=settings.api_key)
+    return OpenAIChatCompletionsModel(model=settings.model, openai_client=client)
+
+
+def tool_error(ctx: RunContextWrapper[Any], error: Exception) -> str:
+    """The tools' failure_error_function: the text the model receives when a tool call fails.
+
+    A StoreError or a ModelBehaviorError (arguments that do not fit the tool's schema) is safe and
+    useful to show: "Error: <the error>". Anything else becomes GENERIC_TOOL_ERROR.
+    """
+    ### BEGIN SOLUTION
+    if isinstance(error, StoreError | ModelBehaviorError):
+        return f"Error: {error}"
+    return GENERIC_TOOL_ERROR
+    ### END SOLUTION
+
+
+### BEGIN SOLUTION
+### STARTER # TODO 2: make this a function tool whose failures are reported by tool_error
+@function_tool(failure_error_function=tool_error)
+### END SOLUTION
+def lookup_order(ctx: RunContextWrapper[StoreContext], order_id: str) -> str:
+    """Look up the status of one of the customer's orders.
+
+    Args:
+        order_id: The order id, for example "A1001".
+    """
+    ### BEGIN SOLUTION
+    orders = ctx.context.orders
+    if order_id not in orders:
+        raise StoreError(f"unknown order id {order_id!r}")
+    return orders[order_id]
+    ### END SOLUTION
+
+
+### BEGIN SOLUTION
+### STARTER # TODO 3: a function tool like lookup_order; `amount` must be > 0 and <= MAX_REFUND
+### STARTER def request_refund(ctx: RunContextWrapper[StoreContext], order_id: str, amount: float) -> str:
+@function_tool(failure_error_function=tool_error)
+def request_refund(
+    ctx: RunContextWrapper[StoreContext],
+    order_id: str,
+    amount: Annotated[float, Field(gt=0, le=MAX_REFUND)],
+) -> str:
+    ### END SOLUTION
+    """Request a refund for a delivered order.
+
+    Args:
+        order_id: The order id, for example "A1001".
+        amount: The amount to refund, in dollars.
+    """
+    ### BEGIN SOLUTION
+    orders = ctx.context.orders
+    if order_id not in orders:
+        raise StoreError(f"unknown order id {order_id!r}")
+    if orders[order_id] != "delivered":
+        raise StoreError(f"order {order_id} is {orders[order_id]}; only delivered orders can be refunded")
+    orders[order_id] = "refund requested"
+    return f"Refund of ${amount:.2f} requested for order {order_id}."
+    ### END SOLUTION
+
+
+def store_tools() -> list[FunctionTool]:
+    """The Helpdesk's function tools: lookup_order and request_refund."""
+    ### BEGIN SOLUTION
+    return [lookup_order, request_refund]
+    ### STARTER return []  # TODO 4
+    ### END SOLUTION
+
+
+def build_agent(model: Model | None = None) -> Agent[StoreContext]:
+    """The agent "Helpdesk" with INSTRUCTIONS and store_tools(), on `model`
+    (default: build_model(LLMSettings()))."""
+    return Agent[StoreContext](
+        name="Helpdesk",
+        instructions=INSTRUCTIONS,
+        model=model or build_model(LLMSettings()),
+        tools=store_tools(),
+    )
+
+
+def ask(question: str, context: StoreContext | None = None, model: Model | None = None) -> str:
+    """Ask the Helpdesk agent synchronously, with `context` (default: an empty StoreContext) as the
+    run context, and return its final answer."""
+    ### BEGIN SOLUTION
+    context = context if context is not None else StoreContext()
+    return Runner.run_sync(build_agent(model), question, context=context).final_output
+    ### STARTER # TODO 5: run with the context
+    ### STARTER return Runner.run_sync(build_agent(model), question).final_output
+    ### END SOLUTION
+
+
+async def ask_async(question: str, context: StoreContext | None = None, model: Model | None = None) -> str:
+    """The same as ask(), for async code."""
+    result = await Runner.run(build_agent(model), question, context=context or StoreContext())
+    return result.final_output
+
+
+async def stream_answer(
+    question: str, context: StoreContext | None = None, model: Model | None = None
+) -> AsyncIterator[str]:
+    """Yield the answer's text piece by piece as the model produces it."""
+    result = Runner.run_streamed(build_agent(model), question, context=context or StoreContext())
+    async for event in result.stream_events():
+        if event.type == "raw_response_event" and isinstance(event.data, ResponseTextDeltaEvent):
+            yield event.data.delta
