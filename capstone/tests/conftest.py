@@ -14,12 +14,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from agents import set_tracing_disabled
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from capstone.settings import DATABASE_URLS
 from capstone.store import Base, Customer, create_engine, seed_demo_data, session_factory, upgrade_to_head
 from capstone.store.migrate import VERSION_TABLE
+
+set_tracing_disabled(True)  # ScriptedModel runs must not try to export traces
 
 POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL", DATABASE_URLS["local"])
 
