@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -34,11 +37,23 @@ class HelpdeskContext:
     conversation_id: str
     """The conversation (one Dapr actor per conversation); stored with tickets and refunds."""
     repository: HelpdeskRepository
-    """The store, on the session of this turn; the caller commits after a successful turn."""
+    """The store, on the session of this turn; the caller commits after a successful turn.
+    Tools and guardrails reach it through ``store()``."""
     settings: HelpdeskSettings = field(default_factory=HelpdeskSettings)
     """Limits used by guardrails and tools."""
     events: list[HelpdeskEvent] = field(default_factory=list)
     """Events recorded by tools during the current turn."""
+    _store_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+
+    @asynccontextmanager
+    async def store(self) -> AsyncIterator[HelpdeskRepository]:
+        """The repository, for one tool at a time.
+
+        The model may call several tools at once and the SDK runs them concurrently, but an
+        ``AsyncSession`` allows only one operation at a time.
+        """
+        async with self._store_lock:
+            yield self.repository
 
     def record(self, type: EventType, **data: Any) -> HelpdeskEvent:
         """Append an event about this conversation and return it."""

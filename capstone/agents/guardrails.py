@@ -88,7 +88,8 @@ async def no_foreign_pii(
 ) -> GuardrailFunctionOutput:
     """Trip when the answer shows a card number or an e-mail address not the customer's."""
     text = str(output)
-    customer = await ctx.context.repository.get_customer(ctx.context.customer_id)
+    async with ctx.context.store() as store:
+        customer = await store.get_customer(ctx.context.customer_id)
     emails = [e for e in _EMAIL.findall(text) if e.lower() != customer.email.lower()]
     cards = card_numbers(text)
     return _verdict(bool(emails or cards), emails=emails, card_numbers=len(cards))

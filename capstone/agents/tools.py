@@ -64,7 +64,8 @@ def _describe(order: Order) -> str:
 @function_tool(failure_error_function=_tool_error)
 async def list_orders(ctx: RunContextWrapper[HelpdeskContext]) -> str:
     """List the customer's orders with their status, amount and items."""
-    orders = await ctx.context.repository.list_orders(ctx.context.customer_id)
+    async with ctx.context.store() as store:
+        orders = await store.list_orders(ctx.context.customer_id)
     return "\n".join(map(_describe, orders)) or "The customer has no orders."
 
 
@@ -75,7 +76,8 @@ async def get_order_status(ctx: RunContextWrapper[HelpdeskContext], order_id: in
     Args:
         order_id: The order number the customer gave.
     """
-    return _describe(await ctx.context.repository.get_order(ctx.context.customer_id, order_id))
+    async with ctx.context.store() as store:
+        return _describe(await store.get_order(ctx.context.customer_id, order_id))
 
 
 @function_tool(failure_error_function=_tool_error)
@@ -95,14 +97,15 @@ async def open_ticket(
         order_id: The order it concerns, if any.
     """
     helpdesk = ctx.context
-    ticket = await helpdesk.repository.open_ticket(
-        helpdesk.customer_id,
-        category,
-        subject,
-        description,
-        order_id=order_id,
-        conversation_id=helpdesk.conversation_id,
-    )
+    async with helpdesk.store() as store:
+        ticket = await store.open_ticket(
+            helpdesk.customer_id,
+            category,
+            subject,
+            description,
+            order_id=order_id,
+            conversation_id=helpdesk.conversation_id,
+        )
     helpdesk.record(
         "ticket_opened",
         ticket_id=ticket.id,
@@ -128,13 +131,14 @@ async def request_refund(
         amount: Dollars to refund; leave it out to refund everything not yet refunded.
     """
     helpdesk = ctx.context
-    refund = await helpdesk.repository.request_refund(
-        helpdesk.customer_id,
-        order_id,
-        reason,
-        amount_cents=None if amount is None else round(amount * 100),
-        conversation_id=helpdesk.conversation_id,
-    )
+    async with helpdesk.store() as store:
+        refund = await store.request_refund(
+            helpdesk.customer_id,
+            order_id,
+            reason,
+            amount_cents=None if amount is None else round(amount * 100),
+            conversation_id=helpdesk.conversation_id,
+        )
     helpdesk.record(
         "refund_requested",
         refund_id=refund.id,

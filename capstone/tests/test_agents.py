@@ -130,6 +130,29 @@ async def test_tech_support_troubleshoots_then_opens_a_ticket(
     assert turn.events[0].data["ticket_id"] == ticket.id
 
 
+async def test_parallel_tool_calls_share_the_session_safely(context: HelpdeskContext) -> None:
+    model = ScriptedModel(
+        [
+            _call("transfer_to_billing_agent", "h1"),
+            [
+                *_call("request_refund", "t1", order_id=1, reason="broken"),
+                *_call("request_refund", "t2", order_id=2, reason="broken"),
+                *_call("list_orders", "t3"),
+            ],
+            _say("Both refunds are recorded."),
+        ]
+    )
+    turn = await answer("Refund both orders", context, model)
+
+    outputs = [c.output for c in turn.tool_calls]
+    assert [o.split(":")[0] for o in outputs[:2]] == [
+        "Refund request 1 recorded",
+        "Refund request 2 recorded",
+    ]
+    assert outputs[2].startswith("Order 1: shipped")
+    assert [e.data["order_id"] for e in turn.events] == [1, 2]
+
+
 async def test_refused_requests_reach_the_model_as_text(context: HelpdeskContext) -> None:
     model = ScriptedModel(
         [
