@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -19,7 +20,7 @@ def score_table(lab: Lab, score: Score, title: str | None = None) -> None:
     table.add_column("test")
     table.add_column("points", justify="right")
     for t in score.tests:
-        label = t.info.description + (" [dim](hidden)[/]" if t.info.hidden else "")
+        label = escape(t.info.description) + (" [dim](hidden)[/]" if t.info.hidden else "")
         table.add_row(ICON[t.outcome.passed], label, f"{t.score:g}/{t.info.points:g}")
     console.print(table)
     style = "green" if score.earned == score.possible else "yellow"
@@ -28,7 +29,7 @@ def score_table(lab: Lab, score: Score, title: str | None = None) -> None:
 
 def first_failure(lab: Lab, score: Score) -> None:
     if score.problem:
-        console.print(Panel(score.problem, title="The tests could not run", border_style="red"))
+        console.print(Panel(escape(score.problem), title="The tests could not run", border_style="red"))
         return
     failed = score.first_failure
     if failed is None:
@@ -37,10 +38,15 @@ def first_failure(lab: Lab, score: Score) -> None:
             f"{lab.id}` or the next lab in `daca list`."
         )
         return
-    body = failed.outcome.message or failed.outcome.kind
+    body = escape(failed.outcome.message or failed.outcome.kind)
     if failed.outcome.output.strip():
-        body += f"\n\n[dim]your code printed:[/]\n{failed.outcome.output.strip()[-800:]}"
+        body += f"\n\n[dim]your code printed:[/]\n{escape(failed.outcome.output.strip()[-800:])}"
     console.print(
-        Panel(body, title=f"First failure: {failed.info.description}", border_style="red", title_align="left")
+        Panel(
+            body,
+            title=f"First failure: {escape(failed.info.description)}",
+            border_style="red",
+            title_align="left",
+        )
     )
     console.print(f"Stuck? [bold]daca hint {lab.id}[/] shows a hint; the lab's README explains the task.")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from graders.cli.render import console, first_failure, score_table
 from graders.course import all_labs, find_lab, find_root
@@ -72,13 +73,13 @@ def hint(
         return
     if all_hints:
         for n, text in enumerate(hints, 1):
-            console.print(f"[bold]Hint {n}/{len(hints)}:[/] {text}")
+            console.print(f"[bold]Hint {n}/{len(hints)}:[/] {escape(text)}")
         return
     shown = next_hint(found, Progress(root))
     if shown is None:
         console.print(f"You have seen all {len(hints)} hints; `daca hint {found.id} --all` repeats them.")
     else:
-        console.print(f"[bold]Hint {shown[0]}/{len(hints)}:[/] {shown[1]}")
+        console.print(f"[bold]Hint {shown[0]}/{len(hints)}:[/] {escape(shown[1])}")
 
 
 def watch(lab: LabArg) -> None:
