@@ -6,11 +6,11 @@ same OpenAI-compatible Chat Completions path a vLLM or OpenAI endpoint would use
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from agents import Model
+from agents import Model, OpenAIChatCompletionsModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,11 +29,16 @@ ORDER_ANSWER = "Here is what I found. Order 1: shipped, $89.00 (1 x Mechanical k
 
 
 @pytest.fixture
-def model() -> Iterator[Model]:
+async def model() -> AsyncIterator[Model]:
     """A Chat Completions model talking to the scripted server playing the demo script."""
     script = load_script(DEMO_SCRIPT)
     with serve(script) as base_url:
-        yield build_model(LLMSettings(base_url=base_url, model=script.model, api_key="test"))
+        model = build_model(LLMSettings(base_url=base_url, model=script.model, api_key="test"))
+        assert isinstance(model, OpenAIChatCompletionsModel)
+        yield model
+        # close the HTTP pool on this test's loop; left to the garbage collector, the client
+        # would schedule its cleanup on whichever test's loop runs next
+        await model._client.close()
 
 
 @pytest.fixture
