@@ -42,7 +42,8 @@ def latest_user_text(input: str | list[TResponseInputItem]) -> str:
             content = item.get("content")
             if isinstance(content, str):
                 return content
-            return " ".join(str(part.get("text", "")) for part in content or [])
+            parts = content if isinstance(content, list) else []
+            return " ".join(str(part.get("text", "")) for part in parts if isinstance(part, dict))
     return ""
 
 

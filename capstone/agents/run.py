@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from agents import Model, Runner, RunResult, RunResultStreaming, ToolCallItem, ToolCallOutputItem
 from agents.items import TResponseInputItem
-from openai.types.responses import ResponseTextDeltaEvent
+from openai.types.responses import ResponseFunctionToolCall, ResponseTextDeltaEvent
 
 from .context import HelpdeskContext, HelpdeskEvent
 from .triage import build_helpdesk
@@ -56,15 +56,15 @@ def _input(message: str, history: Sequence[TResponseInputItem]) -> list[TRespons
 
 
 def _tool_calls(result: RunResult | RunResultStreaming) -> list[ToolCall]:
-    outputs = {
-        item.raw_item["call_id"]: str(item.output)
-        for item in result.new_items
-        if isinstance(item, ToolCallOutputItem) and isinstance(item.raw_item, dict)
-    }
+    calls: list[tuple[str, ResponseFunctionToolCall]] = []
+    outputs: dict[object, str] = {}
+    for item in result.new_items:
+        if isinstance(item, ToolCallItem) and isinstance(item.raw_item, ResponseFunctionToolCall):
+            calls.append((item.agent.name, item.raw_item))
+        elif isinstance(item, ToolCallOutputItem) and isinstance(item.raw_item, dict):
+            outputs[dict(item.raw_item).get("call_id")] = str(item.output)
     return [
-        ToolCall(item.agent.name, item.raw_item.name, item.raw_item.arguments, outputs.get(call_id, ""))
-        for item in result.new_items
-        if isinstance(item, ToolCallItem) and (call_id := getattr(item.raw_item, "call_id", None))
+        ToolCall(agent, call.name, call.arguments, outputs.get(call.call_id, "")) for agent, call in calls
     ]
 
 

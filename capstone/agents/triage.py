@@ -28,7 +28,7 @@ def build_helpdesk(model: Model) -> Agent[HelpdeskContext]:
     return Agent[HelpdeskContext](
         name="Triage agent",
         instructions=TRIAGE_INSTRUCTIONS,
-        handoffs=build_specialists(model),
+        handoffs=[*build_specialists(model)],
         input_guardrails=[message_length, prompt_injection],
         output_guardrails=[no_foreign_pii],
         model=model,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from agents import Model, OpenAIChatCompletionsModel
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +34,7 @@ async def model() -> AsyncIterator[Model]:
     """A Chat Completions model talking to the scripted server playing the demo script."""
     script = load_script(DEMO_SCRIPT)
     with serve(script) as base_url:
-        model = build_model(LLMSettings(base_url=base_url, model=script.model, api_key="test"))
+        model = build_model(LLMSettings(base_url=base_url, model=script.model, api_key=SecretStr("test")))
         assert isinstance(model, OpenAIChatCompletionsModel)
         yield model
         # close the HTTP pool on this test's loop; left to the garbage collector, the client

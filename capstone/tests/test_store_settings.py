@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
@@ -39,6 +41,6 @@ def test_environment_overrides_the_profile(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 @pytest.mark.parametrize("bad", [{"profile": "cloud"}, {"max_message_chars": 0}])
-def test_invalid_values_are_rejected(bad: dict[str, object]) -> None:
+def test_invalid_values_are_rejected(bad: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         HelpdeskSettings(**bad)
