@@ -4,6 +4,10 @@ Callers (the conversation actor, the gateway) need only this package's names::
 
     context = HelpdeskContext(customer_id=1, conversation_id="c-1", repository=repo)
     turn = await answer("Where is order 1?", context, build_model(settings.llm), history)
+
+``demo_script.json`` plays the LLM for the demo conversation (an order question, then a
+refund): ``python -m infra.llm serve --script capstone/agents/demo_script.json`` serves it
+on the default ``DACA_LLM_*`` endpoint, and ``python -m capstone.store`` prepares the store.
 """
 
 from .context import HelpdeskContext, HelpdeskEvent

@@ -42,7 +42,7 @@ class HelpdeskContext:
     settings: HelpdeskSettings = field(default_factory=HelpdeskSettings)
     """Limits used by guardrails and tools."""
     events: list[HelpdeskEvent] = field(default_factory=list)
-    """Events recorded by tools during the current turn."""
+    """Events recorded by tools, oldest first; each ``TurnResult`` carries its own turn's."""
     _store_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     @asynccontextmanager
