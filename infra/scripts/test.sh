@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-python3 -m ruff check graders infra
+python3 -m ruff check graders infra capstone
 python3 -m graders verify
 status=0
 python3 -m pytest "$@" || status=$?
