@@ -54,6 +54,10 @@ class HelpdeskSettings(BaseSettings):
     """Refunds up to this amount (in cents) need no human approval in the refund workflow;
     the billing agent tells customers so (``HELPDESK_REFUND_AUTO_APPROVE_CENTS``)."""
 
+    refund_approval_timeout_s: float = Field(default=3600.0, gt=0)
+    """How long the refund workflow waits for a human decision before rejecting
+    (``HELPDESK_REFUND_APPROVAL_TIMEOUT_S``)."""
+
     @model_validator(mode="before")
     @classmethod
     def _database_from_profile(cls, data: Any) -> Any:

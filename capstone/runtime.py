@@ -1,0 +1,61 @@
+"""What a running Helpdesk process shares: settings, the store's engine and the LLM model.
+
+Dapr creates actors and workflow activities itself, so they reach these through `services()`
+rather than through constructor arguments; `open_services` sets them up for one process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from agents import Model
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from capstone.settings import HelpdeskSettings
+from capstone.store import create_engine, seed_demo_data, session_factory, upgrade_to_head
+from infra.llm import build_model
+
+PUBSUB = "pubsub"
+"""The Dapr pub/sub component (same name in the embedded and local component sets)."""
+STATESTORE = "statestore"
+
+
+@dataclass
+class Services:
+    settings: HelpdeskSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    model: Model
+
+
+_current: list[Services] = []  # the open services of this process (at most one)
+
+
+def services() -> Services:
+    if not _current:
+        raise RuntimeError("the Helpdesk services are not open in this process")
+    return _current[-1]
+
+
+@asynccontextmanager
+async def open_services(settings: HelpdeskSettings, *, seed: bool = False) -> AsyncIterator[Services]:
+    """Migrate the store (and seed the demo data), connect, and build the model."""
+    await upgrade_to_head(settings.database_url)
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    if seed:
+        async with sessions() as session:
+            await seed_demo_data(session)
+            await session.commit()
+    model = build_model(settings.llm)
+    _current.append(Services(settings, engine, sessions, model))
+    try:
+        yield _current[-1]
+    finally:
+        _current.pop()
+        client = getattr(model, "_client", None)  # the SDK model has no public close
+        if client is not None:
+            await client.close()
+        await engine.dispose()
