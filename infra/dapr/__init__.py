@@ -1,0 +1,1 @@
+"""Real Dapr for the course: pinned binaries, components, and a harness that runs apps with sidecars."""
