@@ -65,7 +65,7 @@ def cache_dir(version: str = DAPR_VERSION) -> Path:
 
 
 def binary_version(path: Path) -> str | None:
-    """The version a Dapr binary reports with `--version`, or None if it cannot run."""
+    """The version `daprd --version` reports, or None if it cannot run."""
     try:
         out = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired):
@@ -82,7 +82,9 @@ def _candidates() -> Iterator[tuple[str, Path]]:
 
 
 def _matches(bin_dir: Path, version: str) -> bool:
-    return all((bin_dir / n).is_file() and binary_version(bin_dir / n) == version for n in BINARIES)
+    # Only daprd has --version; placement and scheduler count as the same release when they sit
+    # next to it (as `dapr init --slim` and the build here install them).
+    return all((bin_dir / n).is_file() for n in BINARIES) and binary_version(bin_dir / "daprd") == version
 
 
 def find(version: str = DAPR_VERSION) -> DaprBinaries | None:
