@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -17,7 +18,8 @@ from typing import Any
 import pytest
 
 from infra.dapr.binaries import DAPR_VERSION, DaprBinaries, find
-from infra.dapr.harness import ControlPlane, Sidecar
+from infra.dapr.appserver import serve
+from infra.dapr.harness import ControlPlane, Sidecar, free_port
 
 SERVICES = {"redis": 6379, "postgres": 5432, "rabbitmq": 5672}
 
@@ -60,30 +62,38 @@ def dapr_control_plane(dapr_binaries: DaprBinaries) -> Iterator[ControlPlane]:
 @pytest.fixture
 def dapr_sidecar(dapr_control_plane: ControlPlane, request: pytest.FixtureRequest,
                  monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Sidecar]]:
-    """Start a daprd: `dapr_sidecar(app_id, app_port=None, components="embedded", ...)`.
+    """Start a daprd: `dapr_sidecar(app_id, app_port=None, app=None, components="embedded", ...)`.
 
-    Unless `set_env=False`, the test's environment then points at this sidecar (DAPR_HTTP_PORT,
-    DAPR_GRPC_PORT, ...), which the Python SDK reads for its defaults; the last one started wins.
-    With `wait_for_app=True` it also waits until daprd has reached the app (/v1.0/healthz).
+    With `app` (an ASGI app such as FastAPI), the app is served on `app_port` (default: a free port)
+    after the sidecar is up, as `dapr run` does, and the call returns once daprd has reached it.
+    Unless `set_env=False`, the environment then points at this sidecar (DAPR_HTTP_PORT,
+    DAPR_GRPC_PORT, ...), which the Python SDK reads; the last sidecar started wins. Everything
+    stops after the test.
     """
     started: list[Sidecar] = []
     request.node.stash[_SIDECARS] = started
+    apps = contextlib.ExitStack()
 
-    def start(app_id: str, app_port: int | None = None, *, wait_for_app: bool = False,
+    def start(app_id: str, app_port: int | None = None, *, app: Any = None, wait_for_app: bool | None = None,
               set_env: bool = True, **kwargs: Any) -> Sidecar:
+        if app is not None and app_port is None:
+            app_port = free_port()
         sidecar = Sidecar(dapr_control_plane, app_id, app_port, **kwargs)
         started.append(sidecar)
         sidecar.start()
-        if wait_for_app:
-            sidecar.wait_healthy()
         if set_env:
             for name, value in sidecar.env().items():
                 monkeypatch.setenv(name, value)
+        if app is not None:
+            apps.enter_context(serve(app, app_port))
+        if wait_for_app or (wait_for_app is None and app is not None):
+            sidecar.wait_healthy()
         return sidecar
 
-    yield start
-    for sidecar in reversed(started):
-        sidecar.stop()
+    with apps:
+        yield start
+        for sidecar in reversed(started):
+            sidecar.stop()
 
 
 def services_down(names: tuple[str, ...] = tuple(SERVICES)) -> list[str]:
