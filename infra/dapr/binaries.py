@@ -149,7 +149,8 @@ def _prepare_workspace(version: str, work: Path, log: Log) -> None:
     for item in ("go.mod", "go.sum", "daprd", "placement", "scheduler"):
         src = GOBUILD_DIR / item
         (shutil.copytree if src.is_dir() else shutil.copy)(src, work / item)
-    shutil.copytree(upstream, work / "dapr", ignore=lambda d, names: _SKIP_SOURCE if d == str(upstream) else ())
+    top = str(upstream)
+    shutil.copytree(upstream, work / "dapr", ignore=lambda d, _names: _SKIP_SOURCE if d == top else ())
     for p in (work / "dapr").rglob("*"):
         p.chmod(p.stat().st_mode | 0o200)
     (work / "dapr" / "cmd" / "daprd" / "components" / "zz_notag.go").write_text("package components\n")
@@ -175,6 +176,7 @@ def build_binaries(version: str = DAPR_VERSION, *, log: Log) -> DaprBinaries:
         final = root / "bin"
         if final.exists():
             shutil.rmtree(final)
+        staging.chmod(0o755)
         staging.rename(final)
         shutil.rmtree(work, ignore_errors=True)
         seconds = time.monotonic() - started

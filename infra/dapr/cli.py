@@ -31,7 +31,7 @@ def _ensure(build: bool = True) -> _binaries.DaprBinaries:
 
 @app.command()
 def install(
-    no_build: Annotated[bool, typer.Option("--no-build", help="Only look for binaries; never build.")] = False,
+    no_build: Annotated[bool, typer.Option("--no-build", help="Only look, never build.")] = False,
 ) -> None:
     """Find daprd, placement and scheduler of the pinned release, building them with Go if missing."""
     found = _ensure(build=not no_build)
@@ -43,7 +43,7 @@ def run(
     ctx: typer.Context,
     app_id: Annotated[str, typer.Option("--app-id", help="Dapr app id.")],
     app_port: Annotated[int | None, typer.Option("--app-port", help="Port the app listens on.")] = None,
-    components: Annotated[str, typer.Option(help="Component set (embedded, local) or a folder.")] = "embedded",
+    components: Annotated[str, typer.Option(help="Component set (embedded, local) or folder.")] = "embedded",
     config: Annotated[Path, typer.Option(help="Dapr Configuration file.")] = CONFIG_FILE,
     app_protocol: Annotated[str, typer.Option("--app-protocol", help="http or grpc.")] = "http",
     log_level: Annotated[str, typer.Option("--log-level", help="daprd log level.")] = "info",
@@ -68,8 +68,8 @@ def run(
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from None
         with sidecar:
-            typer.echo(f"daprd[{app_id}] ready in {time.monotonic() - started:.1f} s: HTTP {sidecar.http_port}, "
-                       f"gRPC {sidecar.grpc_port}; logs in {cp.workdir}", err=True)
+            typer.echo(f"daprd[{app_id}] ready in {time.monotonic() - started:.1f} s: "
+                       f"HTTP {sidecar.http_port}, gRPC {sidecar.grpc_port}; logs in {cp.workdir}", err=True)
             proc = subprocess.Popen(command, env={**os.environ, **sidecar.env()})
             try:
                 code = proc.wait()

@@ -18,9 +18,10 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -53,9 +54,20 @@ def components_dir(components: str | os.PathLike[str]) -> Path:
     return path.resolve()
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl  # Linux: lets a child die with its parent
+except (OSError, AttributeError):
+    _prctl = None
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec: no imports, no locks
+    _prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _preexec() -> Callable[[], None] | None:
+    # The signal fires when the *thread* that started the child ends, so only the main thread
+    # (which lives as long as the process) asks for it.
+    return _die_with_parent if _prctl and threading.current_thread() is threading.main_thread() else None
 
 
 class _Process:
@@ -69,7 +81,7 @@ class _Process:
             self.popen = subprocess.Popen(
                 self.argv, cwd=cwd, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=_die_with_parent if os.name == "posix" else None,
+                preexec_fn=_preexec(),  # noqa: PLW1509 - only calls prctl, nothing that takes a lock
             )
         _LIVE.add(self)
 
@@ -124,6 +136,13 @@ def _wait_http(proc: _Process, url: str, timeout: float, ok: Sequence[int] = (20
             time.sleep(0.05)
 
 
+_PORT_TRIES = 3
+
+
+def _port_clash(proc: _Process) -> bool:
+    return "address already in use" in proc.log_tail(400)
+
+
 def _workdir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"daca-{prefix}-"))
 
@@ -135,6 +154,7 @@ class ControlPlane:
         self.binaries, self.workdir, self.log_level = binaries, workdir or _workdir("control"), log_level
         self.placement_port, self.scheduler_port = free_port(), free_port()
         self._procs: list[_Process] = []
+        self._last: list[_Process] = []
 
     @property
     def placement_address(self) -> str:
@@ -145,6 +165,17 @@ class ControlPlane:
         return f"127.0.0.1:{self.scheduler_port}"
 
     def start(self, timeout: float = 30.0) -> ControlPlane:
+        for attempt in range(_PORT_TRIES):
+            try:
+                return self._start(timeout)
+            except DaprError:
+                if attempt + 1 < _PORT_TRIES and any(_port_clash(p) for p in self._last):
+                    self.placement_port, self.scheduler_port = free_port(), free_port()
+                    continue
+                raise
+        raise AssertionError("unreachable")
+
+    def _start(self, timeout: float) -> ControlPlane:
         b, w = self.binaries, self.workdir
         p_health, s_health = free_port(), free_port()
         placement = _Process("placement", [
@@ -164,9 +195,12 @@ class ControlPlane:
             "--enable-metrics=false", "--log-level", self.log_level,
         ], w / "scheduler.log", cwd=w)
         self._procs.append(scheduler)
+        self._last = [placement, scheduler]
         try:
             _wait_http(placement, f"http://127.0.0.1:{p_health}/healthz", timeout)
             _wait_http(scheduler, f"http://127.0.0.1:{s_health}/healthz", timeout)
+            if not (placement.alive() and scheduler.alive()):  # a healthz port answered by someone else
+                raise (placement if not placement.alive() else scheduler).failure("exited")
         except BaseException:
             self.stop()
             raise
@@ -190,7 +224,8 @@ class Sidecar:
     def __init__(self, control_plane: ControlPlane, app_id: str, app_port: int | None = None, *,
                  components: str | os.PathLike[str] = "embedded", config: Path | None = CONFIG_FILE,
                  resources: Sequence[Path] = (RESILIENCY_DIR,), app_protocol: str = "http",
-                 log_level: str = "info", extra_args: Sequence[str] = (), workdir: Path | None = None) -> None:
+                 log_level: str = "info", extra_args: Sequence[str] = (),
+                 workdir: Path | None = None) -> None:
         self.control_plane, self.app_id, self.app_port = control_plane, app_id, app_port
         self.components = components_dir(components)
         self.config, self.resources, self.app_protocol = config, list(resources), app_protocol
@@ -238,11 +273,32 @@ class Sidecar:
         return argv + self.extra_args
 
     def start(self, timeout: float = 30.0, wait: bool = True) -> Sidecar:
-        """Start daprd; with `wait`, return once its APIs answer (/v1.0/healthz/outbound)."""
-        self._proc = _Process(f"daprd[{self.app_id}]", self.argv(), self.log_path, cwd=self.components)
-        if wait:
-            self.wait_healthy(timeout, outbound=True)
-        return self
+        """Start daprd; with `wait`, return once its APIs answer (/v1.0/healthz/outbound).
+
+        Free ports are picked before daprd binds them, so another process may take one in between;
+        then daprd is restarted on new ports (up to three tries).
+        """
+        for attempt in range(_PORT_TRIES):
+            self._proc = _Process(f"daprd[{self.app_id}]", self.argv(), self.log_path, cwd=self.components)
+            if not wait:
+                return self
+            try:
+                self.wait_healthy(timeout, outbound=True)
+                self._check_identity()
+                return self
+            except DaprError:
+                if attempt + 1 < _PORT_TRIES and _port_clash(self._proc):
+                    self.http_port, self.grpc_port = free_port(), free_port()
+                    continue
+                raise
+        raise AssertionError("unreachable")
+
+    def _check_identity(self) -> None:
+        assert self._proc is not None
+        meta = httpx.get(f"{self.http_endpoint}/v1.0/metadata", timeout=5).json()
+        if meta.get("id") != self.app_id or not self._proc.alive():
+            self.stop()
+            raise self._proc.failure(f"port {self.http_port} is answered by another daprd ({meta.get('id')})")
 
     def wait_healthy(self, timeout: float = 30.0, outbound: bool = False) -> None:
         """Wait for /v1.0/healthz/outbound (APIs ready) or, by default, /v1.0/healthz (app too)."""

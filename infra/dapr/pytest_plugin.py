@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from infra.dapr.binaries import DAPR_VERSION, DaprBinaries, find
 from infra.dapr.appserver import serve
+from infra.dapr.binaries import DAPR_VERSION, DaprBinaries, find
 from infra.dapr.harness import ControlPlane, Sidecar, free_port
 
 SERVICES = {"redis": 6379, "postgres": 5432, "rabbitmq": 5672}
@@ -37,7 +37,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if report.failed and report.when in ("setup", "call"):
         for sidecar in item.stash.get(_SIDECARS, []):
-            report.sections.append((f"daprd[{sidecar.app_id}] log ({sidecar.log_path})", sidecar.log_tail(80)))
+            title = f"daprd[{sidecar.app_id}] log ({sidecar.log_path})"
+            report.sections.append((title, sidecar.log_tail(80)))
     return report
 
 

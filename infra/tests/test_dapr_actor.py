@@ -5,7 +5,6 @@ import contextlib
 import time
 from datetime import timedelta
 
-import pytest
 from dapr.actor import Actor, ActorInterface, ActorProxy, Remindable, actormethod
 from dapr.actor.id import ActorId
 from dapr.actor.runtime.config import ActorRuntimeConfig
@@ -57,7 +56,8 @@ class ConversationActor(Actor, ConversationInterface, Remindable):
                 "reminded": await self._get("reminded", [])}
 
     async def start_ticking(self) -> None:
-        await self.register_timer("tick", self._tick, None, timedelta(milliseconds=100), timedelta(milliseconds=200))
+        every = timedelta(milliseconds=200)
+        await self.register_timer("tick", self._tick, None, every, every)
 
     async def stop_ticking(self) -> None:
         await self.unregister_timer("tick")

@@ -9,7 +9,8 @@ def test_env_secret_store(dapr_sidecar, monkeypatch):
     monkeypatch.setenv("DACA_SUPPORT_TOKEN", "s3cret")  # daprd inherits the environment
     sidecar = dapr_sidecar("secrets-env", components="embedded")
     with DaprClient(sidecar.grpc_address) as client:
-        assert client.get_secret("secretstore", "DACA_SUPPORT_TOKEN").secret == {"DACA_SUPPORT_TOKEN": "s3cret"}
+        secret = client.get_secret("secretstore", "DACA_SUPPORT_TOKEN").secret
+    assert secret == {"DACA_SUPPORT_TOKEN": "s3cret"}
 
 
 def test_file_secret_store(local_services, dapr_sidecar):

@@ -79,4 +79,5 @@ def test_transaction_with_a_stale_etag_changes_nothing(store):
 
 
 def _is_redis(client, name):
-    return any(c.name == name and c.type == "state.redis" for c in client.get_metadata().registered_components)
+    components = client.get_metadata().registered_components
+    return any(c.name == name and c.type == "state.redis" for c in components)

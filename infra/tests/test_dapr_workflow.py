@@ -64,7 +64,8 @@ def workflows(component_set, dapr_sidecar):
 
 
 def _run(client, order: dict, event: dict | None = None, timeout: int = 30):
-    instance = client.schedule_new_workflow(refund_workflow, input=order, instance_id=f"refund-{uuid.uuid4().hex}")
+    instance_id = f"refund-{uuid.uuid4().hex}"
+    instance = client.schedule_new_workflow(refund_workflow, input=order, instance_id=instance_id)
     if event is not None:
         client.wait_for_workflow_start(instance, timeout_in_seconds=timeout)
         client.raise_workflow_event(instance, "approval", data=event)
