@@ -24,10 +24,10 @@ BLOCKED = "Sorry, I can't help with that message. Please rephrase your question 
 
 
 class ConversationInterface(ActorInterface):
-    @actormethod(name="Turn")
+    @actormethod(name="turn")
     async def turn(self, request: dict) -> dict: ...
 
-    @actormethod(name="History")
+    @actormethod(name="history")
     async def history(self) -> dict: ...
 
 

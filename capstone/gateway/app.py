@@ -21,6 +21,7 @@ from sse_starlette import EventSourceResponse
 
 from capstone.conversation.actor import ConversationActor, ConversationInterface
 from capstone.gateway.schemas import ChatRequest, ChatResponse, Decision, History
+from capstone.notifications.app import add_notifications
 from capstone.refunds import client as refunds
 from capstone.refunds.workflow import register as register_refund_workflow
 from capstone.runtime import open_services, services
@@ -44,7 +45,11 @@ async def _turn(request: ChatRequest) -> ChatResponse:
     return ChatResponse(conversation_id=request.conversation_id, **reply)
 
 
-def create_app(settings: HelpdeskSettings | None = None, *, seed: bool = False) -> FastAPI:
+def create_app(
+    settings: HelpdeskSettings | None = None, *, seed: bool = False, notifications: bool = False
+) -> FastAPI:
+    """The gateway; `notifications` also mounts the event consumer at /notifications (needed
+    with in-memory pub/sub, which delivers only within one sidecar)."""
     settings = settings or HelpdeskSettings()
 
     @asynccontextmanager
@@ -61,6 +66,8 @@ def create_app(settings: HelpdeskSettings | None = None, *, seed: bool = False) 
 
     app = FastAPI(title="Helpdesk gateway", version="0.1.0", lifespan=lifespan)
     actors = DaprActor(app)
+    if notifications:
+        add_notifications(app, prefix="/notifications")
 
     @app.middleware("http")
     async def refuse_oversized(request: Request, call_next):
