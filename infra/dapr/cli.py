@@ -59,7 +59,7 @@ def run(
     bins = _ensure()
     typer.echo(f"using {bins.describe()}", err=True)
     started = time.monotonic()
-    with ControlPlane(bins) as cp:
+    with ControlPlane(bins, keep_logs=True) as cp:
         sidecar = Sidecar(cp, app_id, app_port, components=components, config=config,
                           app_protocol=app_protocol, log_level=log_level)
         try:

@@ -14,6 +14,7 @@ import atexit
 import contextlib
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -150,8 +151,16 @@ def _workdir(prefix: str) -> Path:
 class ControlPlane:
     """Placement (actors) and scheduler (reminders, jobs, workflow timers) on free ports."""
 
-    def __init__(self, binaries: DaprBinaries, workdir: Path | None = None, log_level: str = "info") -> None:
-        self.binaries, self.workdir, self.log_level = binaries, workdir or _workdir("control"), log_level
+    def __init__(self, binaries: DaprBinaries, workdir: Path | None = None, log_level: str = "info",
+                 keep_logs: bool = False) -> None:
+        """`workdir` holds logs and the scheduler's etcd data; a temporary one is made if not given.
+
+        `stop()` always deletes the etcd data (~60 MB) and deletes a temporary workdir too unless
+        `keep_logs`.
+        """
+        self.binaries, self.log_level = binaries, log_level
+        self._own_workdir, self.keep_logs = workdir is None, keep_logs
+        self.workdir = workdir or _workdir("control")
         self.placement_port, self.scheduler_port = free_port(), free_port()
         self._procs: list[_Process] = []
         self._last: list[_Process] = []
@@ -210,6 +219,9 @@ class ControlPlane:
         for proc in reversed(self._procs):
             proc.stop()
         self._procs.clear()
+        shutil.rmtree(self.workdir / "etcd", ignore_errors=True)
+        if self._own_workdir and not self.keep_logs:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> ControlPlane:
         return self.start()
