@@ -8,16 +8,20 @@ that is a failure. They drop and re-create the store's tables in that database.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+
+import httpx
 
 import pytest
 from agents import set_tracing_disabled
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from capstone.launcher import DEMO_SCRIPT, run_helpdesk
 from capstone.settings import DATABASE_URLS
 from capstone.store import Base, Customer, create_engine, seed_demo_data, session_factory, upgrade_to_head
 from capstone.store.migrate import VERSION_TABLE
@@ -102,3 +106,30 @@ async def ada(session: AsyncSession) -> Customer:
     customer = await session.get(Customer, 1)
     assert customer is not None and customer.email == "ada@example.com"
     return customer
+
+
+# --- the whole system on real Dapr, shared by the end-to-end and browser tests ---------------
+
+FAULTS = [  # first rules win: these only answer messages that name them
+    {"match": "model is down", "fault": {"status": 503}},
+    {"match": "model is slow", "fault": {"delay": 5}, "reply": "too late"},
+    {"match": "flaky", "times": 1, "fault": {"status": 500}},
+]
+
+
+def script() -> dict:
+    demo = json.loads(Path(DEMO_SCRIPT).read_text())
+    return {**demo, "rules": FAULTS + demo["rules"]}
+
+
+@pytest.fixture(scope="session")
+def helpdesk(dapr_binaries):
+    env = {"DACA_LLM_TIMEOUT": "2", "DACA_LLM_MAX_RETRIES": "0"}
+    with run_helpdesk(llm_script=script(), extra_env=env) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def api(helpdesk):
+    with httpx.Client(base_url=helpdesk.gateway_url, timeout=60) as client:
+        yield client

@@ -5,40 +5,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 
 import httpx
 import pytest
 
 from capstone.demo import converse
-from capstone.launcher import DEMO_SCRIPT, run_helpdesk
 from capstone.settings import HelpdeskSettings
-
-pytestmark = pytest.mark.usefixtures("dapr_binaries")
-
-FAULTS = [  # first rules win: these only answer messages that name them
-    {"match": "model is down", "fault": {"status": 503}},
-    {"match": "model is slow", "fault": {"delay": 5}, "reply": "too late"},
-    {"match": "flaky", "times": 1, "fault": {"status": 500}},
-]
-
-
-def script() -> dict:
-    demo = json.loads(Path(DEMO_SCRIPT).read_text())
-    return {**demo, "rules": FAULTS + demo["rules"]}
-
-
-@pytest.fixture(scope="module")
-def helpdesk():
-    env = {"DACA_LLM_TIMEOUT": "2", "DACA_LLM_MAX_RETRIES": "0"}
-    with run_helpdesk(llm_script=script(), extra_env=env) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def api(helpdesk):
-    with httpx.Client(base_url=helpdesk.gateway_url, timeout=60) as client:
-        yield client
 
 
 def chat(api, conversation: str, message: str, customer: int = 1) -> httpx.Response:
