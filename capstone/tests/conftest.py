@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-
 import pytest
 from agents import set_tracing_disabled
 from sqlalchemy import make_url, text
