@@ -21,7 +21,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -34,7 +33,7 @@ COMPONENT_SETS = {"embedded": HERE / "components" / "embedded", "local": HERE / 
 CONFIG_FILE = HERE / "config" / "config.yaml"
 RESILIENCY_DIR = HERE / "config" / "resiliency"
 
-_LIVE: weakref.WeakSet[_Process] = weakref.WeakSet()
+_LIVE: set[_Process] = set()  # started and not stopped yet: stopped at exit
 
 
 class DaprError(RuntimeError):
@@ -102,6 +101,7 @@ class _Process:
         return DaprError(f"{self.name} {what} ({state}); last lines of {self.log_path}:\n{self.log_tail()}")
 
     def stop(self, grace: float = 5.0) -> None:
+        """SIGTERM the process group, SIGKILL it after `grace` seconds."""
         if self.popen.poll() is None:
             for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -111,8 +111,8 @@ class _Process:
                     break
                 except subprocess.TimeoutExpired:
                     continue
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.popen.pid, signal.SIGKILL)  # leftovers of the group
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.popen.pid, signal.SIGKILL)  # any child left in the group, right away
         _LIVE.discard(self)
 
 
@@ -181,6 +181,7 @@ class ControlPlane:
                 if attempt + 1 < _PORT_TRIES and any(_port_clash(p) for p in self._last):
                     self.placement_port, self.scheduler_port = free_port(), free_port()
                     continue
+                self.stop()
                 raise
         raise AssertionError("unreachable")
 
@@ -211,14 +212,17 @@ class ControlPlane:
             if not (placement.alive() and scheduler.alive()):  # a healthz port answered by someone else
                 raise (placement if not placement.alive() else scheduler).failure("exited")
         except BaseException:
-            self.stop()
+            self._stop_processes()  # logs stay for the message and the port-clash check
             raise
         return self
 
-    def stop(self) -> None:
+    def _stop_processes(self) -> None:
         for proc in reversed(self._procs):
             proc.stop()
         self._procs.clear()
+
+    def stop(self) -> None:
+        self._stop_processes()
         shutil.rmtree(self.workdir / "etcd", ignore_errors=True)
         if self._own_workdir and not self.keep_logs:
             shutil.rmtree(self.workdir, ignore_errors=True)
