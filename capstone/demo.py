@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--local", action="store_true", help="Redis/Postgres/RabbitMQ instead of embedded")
+    parser.add_argument("--rabbitmq", action="store_true", help="with --local: pub/sub on RabbitMQ")
     args = parser.parse_args(argv)
     profile = "local" if args.local else "embedded"
     console.rule(f"Helpdesk — the complete DACA system ({profile})")
@@ -112,13 +113,14 @@ def main(argv: list[str] | None = None) -> None:
     with run_helpdesk(
         profile,
         database_url=LOCAL_DATABASE if args.local else None,
+        extra_env={"HELPDESK_PUBSUB": "pubsub-rabbitmq"} if args.rabbitmq else None,
         log=lambda m: console.print(f"[dim]{escape(m)}[/]"),
     ) as helpdesk:
         console.print(
             f"[dim]all up in {time.monotonic() - started:.1f} s; chat page at {helpdesk.gateway_url}/[/]"
         )
         console.rule("conversation")
-        converse(helpdesk.gateway_url, helpdesk.notifications_url)
+        converse(helpdesk.gateway_url, helpdesk.notifications_url, f"demo-{int(time.time())}")
         console.rule("stopping")
     console.print(f"[green]Done in {time.monotonic() - started:.1f} s; everything stopped.[/]")
 

@@ -6,6 +6,7 @@ rather than through constructor arguments; `open_services` sets them up for one 
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ from capstone.settings import HelpdeskSettings
 from capstone.store import create_engine, seed_demo_data, session_factory, upgrade_to_head
 from infra.llm import build_model
 
-PUBSUB = "pubsub"
-"""The Dapr pub/sub component (same name in the embedded and local component sets)."""
+PUBSUB = os.environ.get("HELPDESK_PUBSUB", "pubsub")
+"""The Dapr pub/sub component: `pubsub` (in-memory or Redis, by component set) or, with
+HELPDESK_PUBSUB=pubsub-rabbitmq, RabbitMQ. Swapping brokers changes no code."""
 STATESTORE = "statestore"
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 
 from .db import create_engine
@@ -40,3 +40,16 @@ async def upgrade_to_head(url: str) -> None:
 def _upgrade(connection: Connection, config: Config) -> None:
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+async def drop_store(url: str) -> None:
+    """Drop the store's tables and its migration record (tests and a fresh local demo)."""
+    from .models import Base
+
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.drop_all)
+            await connection.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+    finally:
+        await engine.dispose()

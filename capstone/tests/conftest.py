@@ -17,13 +17,13 @@ from pathlib import Path
 import httpx
 import pytest
 from agents import set_tracing_disabled
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from capstone.launcher import DEMO_SCRIPT, run_helpdesk
 from capstone.settings import DATABASE_URLS
-from capstone.store import Base, Customer, create_engine, seed_demo_data, session_factory, upgrade_to_head
-from capstone.store.migrate import VERSION_TABLE
+from capstone.store import Customer, create_engine, seed_demo_data, session_factory, upgrade_to_head
+from capstone.store.migrate import drop_store
 
 set_tracing_disabled(True)  # ScriptedModel runs must not try to export traces
 
@@ -49,16 +49,6 @@ def _postgres_reachable() -> bool:
     return True
 
 
-async def _drop_store_tables(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.drop_all)
-            await connection.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database on each backend, as an async SQLAlchemy URL."""
@@ -69,7 +59,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         if os.environ.get("CI"):
             pytest.fail(f"{reason}; CI must test on Postgres")
         pytest.skip(reason)
-    await _drop_store_tables(POSTGRES_URL)
+    await drop_store(POSTGRES_URL)
     return POSTGRES_URL
 
 
