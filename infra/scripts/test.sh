@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The project's test command: sets up a fresh machine, then proves every lab and runs every test.
-# Extra arguments go to pytest (e.g. `bash infra/scripts/test.sh -k grade`).
+# The project's test command: sets up a fresh machine (infra/scripts/setup.sh), lints, proves
+# every lab, then runs every test. Extra arguments go to pytest (e.g. `-k grade`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+bash infra/scripts/setup.sh
+export PATH="$HOME/.cache/daca/bin:$PATH"
 python3 -m ruff check graders infra capstone
 python3 -m graders verify
 status=0
