@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 import yaml
 
-K8S = Path(__file__).resolve().parents[1] / "k8s"
+K8S = Path(os.environ.get("HELPDESK_K8S_DIR") or Path(__file__).resolve().parents[1] / "k8s")
 TARGETS = {"base": K8S / "base", "kind": K8S / "overlays" / "kind", "aks": K8S / "overlays" / "aks"}
 KUBERNETES_VERSION = "1.31.0"  # AKS and kind both ship it; bump with the clusters
 NAMESPACE = "helpdesk"
@@ -62,8 +62,11 @@ def _missing(tool: str) -> None:
 
 def _render_command() -> list[str]:
     """``kustomize build`` (env KUSTOMIZE, PATH, ~/.cache/daca/bin) or ``kubectl kustomize``."""
-    candidates = [os.environ.get("KUSTOMIZE"), shutil.which("kustomize"),
-                  str(Path.home() / ".cache" / "daca" / "bin" / "kustomize")]
+    candidates = [
+        os.environ.get("KUSTOMIZE"),
+        shutil.which("kustomize"),
+        str(Path.home() / ".cache" / "daca" / "bin" / "kustomize"),
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return [candidate, "build"]
@@ -74,13 +77,20 @@ def _render_command() -> list[str]:
 
 
 def _render(target: str) -> list[dict[str, Any]]:
-    result = subprocess.run([*_render_command(), str(TARGETS[target])],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*_render_command(), str(TARGETS[target])], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, f"kustomize build {target} failed:\n{result.stderr}"
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
 _RENDERED: dict[str, list[dict[str, Any]]] = {}
+
+
+def _rendered_for(target: str) -> list[dict[str, Any]]:
+    if target not in _RENDERED:
+        _RENDERED[target] = _render(target)
+    return _RENDERED[target]
 
 
 @pytest.fixture(params=list(TARGETS), scope="module")
@@ -90,9 +100,7 @@ def target(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def rendered(target: str) -> list[dict[str, Any]]:
-    if target not in _RENDERED:
-        _RENDERED[target] = _render(target)
-    return _RENDERED[target]
+    return _rendered_for(target)
 
 
 def _objects(docs: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
@@ -176,7 +184,7 @@ DAPR_SCHEMAS: dict[str, dict[str, Any]] = {
                     "type": {
                         "type": "string",
                         "pattern": r"^(state|pubsub|secretstores|bindings|configuration|lock"
-                                   r"|middleware\.http|cryptography|conversation)\.[a-z0-9.]+$",
+                        r"|middleware\.http|cryptography|conversation)\.[a-z0-9.]+$",
                     },
                     "version": {"type": "string", "pattern": r"^v\d+$"},
                     "ignoreErrors": {"type": "boolean"},
@@ -328,8 +336,10 @@ def test_dapr_objects_match_their_schemas(rendered: list[dict[str, Any]]) -> Non
     errors = []
     for doc in dapr:
         validator = jsonschema.Draft202012Validator(DAPR_SCHEMAS[doc["kind"]])
-        errors += [f"{doc['kind']}/{doc['metadata']['name']}: {'/'.join(map(str, e.absolute_path))}: "
-                   f"{e.message}" for e in validator.iter_errors(doc)]
+        errors += [
+            f"{doc['kind']}/{doc['metadata']['name']}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in validator.iter_errors(doc)
+        ]
     assert not errors, "\n".join(errors)
 
 
@@ -340,20 +350,33 @@ def test_checkov_passes(target: str, rendered: list[dict[str, Any]], tmp_path: P
     manifest = tmp_path / f"{target}.yaml"
     manifest.write_text(yaml.safe_dump_all(rendered, sort_keys=False))
     result = subprocess.run(
-        [checkov, "-f", str(manifest), "--config-file", str(K8S / ".checkov.yaml"),
-         "--framework", "kubernetes", "-o", "json", "--compact"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        [
+            checkov,
+            "-f",
+            str(manifest),
+            "--config-file",
+            str(K8S / ".checkov.yaml"),
+            "--framework",
+            "kubernetes",
+            "-o",
+            "json",
+            "--compact",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
         env={**os.environ, "BC_API_KEY": "", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"},
     )
     assert result.returncode in (0, 1), f"checkov crashed:\n{result.stderr[-3000:]}"
     report = json.loads(result.stdout)
     report = report[0] if isinstance(report, list) else report
     results = report.get("results", {})
-    failed = [f"{c['check_id']} {c['resource']}: {c['check_name']}"
-              for c in results.get("failed_checks", [])]
+    failed = [f"{c['check_id']} {c['resource']}: {c['check_name']}" for c in results.get("failed_checks", [])]
     assert not failed, "checkov failures:\n" + "\n".join(failed)
-    assert report["summary"]["passed"] > 100 and report["summary"]["parsing_errors"] == 0, \
+    assert report["summary"]["passed"] > 100 and report["summary"]["parsing_errors"] == 0, (
         f"checkov checked too little: {report['summary']}"
+    )
     skipped = {(c["check_id"], c["resource"].split(".")[-1]) for c in results.get("skipped_checks", [])}
     unexpected = skipped - ALLOWED_CHECKOV_SKIPS[target]
     assert not unexpected, f"checkov skips not allowed by the test: {unexpected}"
@@ -369,8 +392,11 @@ def test_everything_lives_in_the_helpdesk_namespace(rendered: list[dict[str, Any
     namespace = _one(rendered, "Namespace", NAMESPACE)
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     cluster_scoped = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
-    wrong = [f"{d['kind']}/{d['metadata']['name']}" for d in rendered
-             if d["kind"] not in cluster_scoped and d["metadata"].get("namespace") != NAMESPACE]
+    wrong = [
+        f"{d['kind']}/{d['metadata']['name']}"
+        for d in rendered
+        if d["kind"] not in cluster_scoped and d["metadata"].get("namespace") != NAMESPACE
+    ]
     assert not wrong, f"outside namespace {NAMESPACE}: {wrong}"
     assert not [d for d in rendered if d["kind"] in {"ClusterRole", "ClusterRoleBinding"}]
 
@@ -444,14 +470,16 @@ def test_service_accounts_mount_tokens_only_where_needed(rendered: list[dict[str
         account = pod.get("serviceAccountName")
         assert account and account != "default", f"{name}: runs as the default ServiceAccount"
         assert account in accounts, f"{name}: ServiceAccount {account} is not in the manifests"
-        automount = pod.get("automountServiceAccountToken",
-                            accounts[account].get("automountServiceAccountToken", True))
+        automount = pod.get(
+            "automountServiceAccountToken", accounts[account].get("automountServiceAccountToken", True)
+        )
         if account == "gateway":  # Dapr's Kubernetes secret store reads one Secret with it
             continue
         assert automount is False, f"{name}: mounts a ServiceAccount token it does not need"
     role = _one(rendered, "Role", "gateway-secret-reader")
-    assert role["rules"] == [{"apiGroups": [""], "resources": ["secrets"],
-                              "resourceNames": ["helpdesk-secrets"], "verbs": ["get"]}]
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["helpdesk-secrets"], "verbs": ["get"]}
+    ]
 
 
 def test_no_secret_values_are_committed(rendered: list[dict[str, Any]]) -> None:
@@ -468,12 +496,23 @@ def test_no_secret_values_are_committed(rendered: list[dict[str, Any]]) -> None:
 
 def test_network_policies_default_deny_and_dns(rendered: list[dict[str, Any]]) -> None:
     policies = list(_objects(rendered, "NetworkPolicy").values())
-    deny = [p for p in policies if p["spec"]["podSelector"] == {}
-            and "Ingress" in p["spec"].get("policyTypes", []) and not p["spec"].get("ingress")]
+    deny = [
+        p
+        for p in policies
+        if p["spec"]["podSelector"] == {}
+        and "Ingress" in p["spec"].get("policyTypes", [])
+        and not p["spec"].get("ingress")
+    ]
     assert deny, "no default-deny ingress NetworkPolicy for the namespace"
     assert any("Egress" in p["spec"]["policyTypes"] and not p["spec"].get("egress") for p in deny)
-    dns = [p for p in policies if p["spec"]["podSelector"] == {} and any(
-        {"protocol": "UDP", "port": 53} in rule.get("ports", []) for rule in p["spec"].get("egress", []))]
+    dns = [
+        p
+        for p in policies
+        if p["spec"]["podSelector"] == {}
+        and any(
+            {"protocol": "UDP", "port": 53} in rule.get("ports", []) for rule in p["spec"].get("egress", [])
+        )
+    ]
     assert dns, "no DNS egress for the namespace's pods"
     gateway_in = _one(rendered, "NetworkPolicy", "allow-gateway-from-ingress")
     assert gateway_in["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "gateway"}}
@@ -496,12 +535,12 @@ def test_dapr_apps_are_annotated(rendered: list[dict[str, Any]]) -> None:
 
 
 def test_services_select_existing_pods(rendered: list[dict[str, Any]]) -> None:
-    pod_labels = [d["spec"]["template"]["metadata"]["labels"] for d in rendered
-                  if d["kind"] == "Deployment"]
+    pod_labels = [d["spec"]["template"]["metadata"]["labels"] for d in rendered if d["kind"] == "Deployment"]
     for name, service in _objects(rendered, "Service").items():
         selector = service["spec"]["selector"]
-        assert any(selector.items() <= labels.items() for labels in pod_labels), \
+        assert any(selector.items() <= labels.items() for labels in pod_labels), (
             f"Service/{name} selects no pods"
+        )
 
 
 def test_dapr_components_configuration_and_resiliency(rendered: list[dict[str, Any]]) -> None:
@@ -521,8 +560,7 @@ def test_dapr_components_configuration_and_resiliency(rendered: list[dict[str, A
 def test_gateway_autoscaling_and_disruption_budget(target: str, rendered: list[dict[str, Any]]) -> None:
     hpa = _one(rendered, "HorizontalPodAutoscaler", "gateway")
     assert hpa["apiVersion"] == "autoscaling/v2"
-    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
-                                             "name": "gateway"}
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "gateway"}
     assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
     assert 1 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"]
     if target == "aks":
@@ -555,7 +593,7 @@ def test_vllm_serves_the_model_with_tool_calling(rendered: list[dict[str, Any]])
 
 @pytest.mark.parametrize("gpu_target", ["base", "aks"])
 def test_vllm_requests_a_gpu(gpu_target: str) -> None:
-    docs = _RENDERED.setdefault(gpu_target, _render(gpu_target))
+    docs = _rendered_for(gpu_target)
     deployment, pod, vllm = _vllm(docs)
     assert deployment["spec"]["replicas"] >= 1
     assert vllm["resources"]["limits"]["nvidia.com/gpu"] == 1
@@ -568,7 +606,7 @@ def test_vllm_requests_a_gpu(gpu_target: str) -> None:
 
 
 def test_aks_overlay_targets_gpu_nodes_azure_disk_and_ingress() -> None:
-    docs = _RENDERED.setdefault("aks", _render("aks"))
+    docs = _rendered_for("aks")
     _, pod, _ = _vllm(docs)
     assert pod["nodeSelector"] == {"kubernetes.azure.com/accelerator": "nvidia"}
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["tolerations"]
@@ -584,15 +622,18 @@ def test_aks_overlay_targets_gpu_nodes_azure_disk_and_ingress() -> None:
 
 
 def test_kind_overlay_runs_without_gpu() -> None:
-    docs = _RENDERED.setdefault("kind", _render("kind"))
+    docs = _rendered_for("kind")
     deployment, _, _ = _vllm(docs)
     assert deployment["spec"]["replicas"] == 0, "kind has no GPU: vLLM must not be scheduled"
     settings = _one(docs, "ConfigMap", "helpdesk-settings")["data"]
     host = settings["DACA_LLM_BASE_URL"].split("//", 1)[1].split(":", 1)[0]
     service = _one(docs, "Service", host)
-    running = [d for d in _objects(docs, "Deployment").values()
-               if d["spec"]["replicas"] > 0
-               and service["spec"]["selector"].items() <= d["spec"]["template"]["metadata"]["labels"].items()]
+    running = [
+        d
+        for d in _objects(docs, "Deployment").values()
+        if d["spec"]["replicas"] > 0
+        and service["spec"]["selector"].items() <= d["spec"]["template"]["metadata"]["labels"].items()
+    ]
     assert running, f"DACA_LLM_BASE_URL points at {host}, which no running Deployment serves"
     for workload, _, pod in _workloads(docs):
         if _objects(docs, "Deployment").get(workload.split("/")[1], {}).get("spec", {}).get("replicas"):
