@@ -138,6 +138,7 @@ def _wait_http(proc: _Process, url: str, timeout: float, ok: Sequence[int] = (20
 
 
 _PORT_TRIES = 3
+_FATAL_MARKERS = ("daprd will exit gracefully", "level=fatal")
 
 
 def _port_clash(proc: _Process) -> bool:
@@ -310,11 +311,22 @@ class Sidecar:
         raise AssertionError("unreachable")
 
     def _check_identity(self) -> None:
-        assert self._proc is not None
-        meta = httpx.get(f"{self.http_endpoint}/v1.0/metadata", timeout=5).json()
-        if meta.get("id") != self.app_id or not self._proc.alive():
+        """Healthy is not enough: daprd 1.18 answers health checks for a moment after a component
+        failed ("daprd will exit gracefully"), and a port may be answered by another daprd."""
+        proc = self._proc
+        assert proc is not None
+        if any(marker in proc.log_tail(400) for marker in _FATAL_MARKERS):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.popen.wait(10)
             self.stop()
-            raise self._proc.failure(f"port {self.http_port} is answered by another daprd ({meta.get('id')})")
+            raise proc.failure("failed to initialise")
+        try:
+            app_id = httpx.get(f"{self.http_endpoint}/v1.0/metadata", timeout=5).json().get("id")
+        except (httpx.HTTPError, ValueError):
+            app_id = None
+        if app_id != self.app_id or not proc.alive():
+            self.stop()
+            raise proc.failure(f"was not the daprd answering on port {self.http_port} ({app_id})")
 
     def wait_healthy(self, timeout: float = 30.0, outbound: bool = False) -> None:
         """Wait for /v1.0/healthz/outbound (APIs ready) or, by default, /v1.0/healthz (app too)."""
