@@ -32,6 +32,7 @@ class Helpdesk:
     folder: Path
     env: dict[str, str]
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    sidecars: dict[str, str] = field(default_factory=dict)  # app id -> its daprd's HTTP endpoint
 
 
 class _App:
@@ -119,6 +120,7 @@ def run_helpdesk(
         gateway_url = f"http://127.0.0.1:{gateway.port}"
         log(f"gateway on :{gateway.port} with daprd on :{gateway.sidecar.http_port}")
         processes = {"gateway": gateway.process}
+        sidecars = {"gateway": gateway.sidecar.http_endpoint}
         if in_memory:
             notifications_url = f"{gateway_url}/notifications"
             log("notifications consumer mounted in the gateway (in-memory pub/sub stays in one sidecar)")
@@ -128,5 +130,6 @@ def run_helpdesk(
             )
             notifications_url = f"http://127.0.0.1:{notifications.port}"
             processes["notifications"] = notifications.process
+            sidecars["notifications"] = notifications.sidecar.http_endpoint
             log(f"notifications on :{notifications.port} with daprd on :{notifications.sidecar.http_port}")
-        yield Helpdesk(gateway_url, notifications_url, folder, env, processes)
+        yield Helpdesk(gateway_url, notifications_url, folder, env, processes, sidecars)

@@ -13,7 +13,6 @@ from typing import Any
 
 from agents import InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered
 from dapr.actor import Actor, ActorInterface, actormethod
-from dapr.aio.clients import DaprClient
 
 from capstone.agents import HelpdeskContext, answer
 from capstone.refunds.client import start_refund
@@ -80,14 +79,14 @@ class ConversationActor(Actor, ConversationInterface):
 
 async def _publish(conversation_id: str, turn: dict, events: list[dict]) -> None:
     """Conversation turns and ticket events on pub/sub, as CloudEvents (Dapr wraps them)."""
-    async with DaprClient() as client:
+    client = services().dapr
+    await client.publish_event(
+        PUBSUB,
+        "conversation_turn",
+        json.dumps({"conversation_id": conversation_id, **turn}),
+        data_content_type="application/json",
+    )
+    for event in events:
         await client.publish_event(
-            PUBSUB,
-            "conversation_turn",
-            json.dumps({"conversation_id": conversation_id, **turn}),
-            data_content_type="application/json",
+            PUBSUB, event["type"], json.dumps(event["data"]), data_content_type="application/json"
         )
-        for event in events:
-            await client.publish_event(
-                PUBSUB, event["type"], json.dumps(event["data"]), data_content_type="application/json"
-            )
