@@ -8,6 +8,7 @@ that is a failure. They drop and re-create the store's tables in that database.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
@@ -34,6 +35,13 @@ POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL", DATABASE_URLS["local
 def anyio_backend() -> str:
     """Async tests run on asyncio, like the SDK and FastAPI."""
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _finalize_leftovers() -> None:
+    """Collect HTTP clients earlier tests left open before this test's event loop starts: their
+    transports would otherwise close inside it, on their own (closed) loop, and fail the test."""
+    gc.collect()
 
 
 def _sqlite_url(tmp_path: Path) -> str:
