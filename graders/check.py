@@ -13,10 +13,10 @@ from graders.testinfo import read_tests
 
 def check_files(lab: Lab, files: dict[str, Path], zygote: Zygote, *, hidden: bool, hide: list[str]) -> Score:
     """Run the lab's tests (hidden ones too if `hidden`) against `files` and score them."""
-    infos = [i for i in read_tests(lab.test_files()) if hidden or not i.hidden]
-    skip = set() if hidden else {i.id for i in read_tests(lab.test_files()) if i.hidden}
+    every = read_tests(lab.test_files())
+    skip = set() if hidden else {i.id for i in every if i.hidden}
     result = run_tests(lab.test_files(), files, lab.spec.limits, zygote, hide=hide, skip=skip)
-    return score(infos, result)
+    return score([i for i in every if i.id not in skip], result)
 
 
 def check_lab(lab: Lab, course_root: Path, *, hidden: bool = False) -> Score:
