@@ -1,4 +1,4 @@
-"""Instructor commands: grade, release, verify, and the guided tour."""
+"""Instructor commands: grade, export, release, verify, and the guided tour."""
 
 from __future__ import annotations
 
@@ -40,6 +40,35 @@ def grade(
         table.add_row(student, f"[red]rejected[/]: {reason}")
     console.print(table)
     console.print(f"Gradebook, grades.csv, results/ and feedback/ are in [bold]{out}[/]")
+
+
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the exported CSVs and plots.")],
+    db: Annotated[str | None, typer.Option(help="SQLAlchemy URL of the gradebook.")] = None,
+    gradebook_dir: Annotated[
+        Path | None,
+        typer.Option("--gradebook-dir", help="A `daca grade --out` folder (default: --out)."),
+    ] = None,
+) -> None:
+    """Export the gradebook: nbgrader-style CSVs, a Canvas import CSV and score histograms."""
+    from graders.grade.exports import export as write_exports
+    from graders.grade.gradebook import Gradebook
+
+    if db is None:
+        path = (gradebook_dir or out) / "gradebook.sqlite"
+        if not path.is_file():
+            console.print(f"[red]No gradebook at {path}: pass --gradebook-dir or --db.[/]")
+            raise typer.Exit(2)
+        db = f"sqlite:///{path.resolve()}"
+    rows = Gradebook(db).rows()
+    if not rows:
+        console.print("[red]The gradebook is empty: nothing to export.[/]")
+        raise typer.Exit(1)
+    written = write_exports(rows, out)
+    labs = len({r.lab_id for r in rows})
+    console.print(f"Exported {len(rows)} grades of {labs} labs to [bold]{out}[/]:")
+    for path in written:
+        console.print(f"  {path.name}")
 
 
 def release(
@@ -109,4 +138,4 @@ def tour() -> None:
     )
 
 
-COMMANDS = [grade, release, verify, tour]
+COMMANDS = [grade, export, release, verify, tour]
