@@ -24,7 +24,8 @@ def edition(tmp_path_factory):
 
 def daca(*args, cwd, env=None, executable=None):
     command = [executable] if executable else [sys.executable, "-m", "graders.cli"]
-    environment = {**os.environ, "DACA_ZYGOTE_IDLE": "60", **(env or {})}
+    # wide enough that rich never wraps a message the tests look for (paths vary in length)
+    environment = {**os.environ, "DACA_ZYGOTE_IDLE": "60", "COLUMNS": "200", **(env or {})}
     environment.pop("DACA_ROOT", None)
     return subprocess.run(
         [*command, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=300
