@@ -354,7 +354,9 @@ def prompt_injection(
 
 
 @output_guardrail(name="no_foreign_pii")
-def no_foreign_pii(ctx: RunContextWrapper[StoreContext], agent: Agent[Any], output: Any) -> GuardrailFunctionOutput:
+def no_foreign_pii(
+    ctx: RunContextWrapper[StoreContext], agent: Agent[Any], output: Any
+) -> GuardrailFunctionOutput:
     """Trip when the answer shows a card number, or an e-mail address other than the customer's own
     (ctx.context.email, compared case-insensitively); output_info {"emails": [...], "card_numbers": n}."""
     ### BEGIN SOLUTION
@@ -383,7 +385,9 @@ def build_guarded_helpdesk(model: Model | None = None) -> Agent[StoreContext]:
     ### END SOLUTION
 
 
-def run_guarded(message: str, context: StoreContext | None = None, model: Model | None = None) -> dict[str, str]:
+def run_guarded(
+    message: str, context: StoreContext | None = None, model: Model | None = None
+) -> dict[str, str]:
     """Like route(), on the guarded helpdesk. A tripped guardrail's exception is not caught."""
     ### BEGIN SOLUTION
     context = context if context is not None else StoreContext()

@@ -6,7 +6,9 @@ from graders import items, points, value
 
 
 def _context(student):
-    return student.helpdesk.StoreContext(customer_name="Ada", orders={"A1001": "shipped", "B2002": "delivered"})
+    return student.helpdesk.StoreContext(
+        customer_name="Ada", orders={"A1001": "shipped", "B2002": "delivered"}
+    )
 
 
 def _route(student, turns, message="Where is my order A1001?"):
