@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, create_engine, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, selectinload
 
 
 class Base(DeclarativeBase):
@@ -82,10 +82,11 @@ class Gradebook:
 
     def rows(self, lab_id: str | None = None) -> list[GradedSubmission]:
         with Session(self.engine, expire_on_commit=False) as session:
-            query = select(GradedSubmission).order_by(GradedSubmission.lab_id, GradedSubmission.student)
+            query = (  # tests in one more query, loaded before the session closes
+                select(GradedSubmission)
+                .options(selectinload(GradedSubmission.tests))
+                .order_by(GradedSubmission.lab_id, GradedSubmission.student)
+            )
             if lab_id:
                 query = query.where(GradedSubmission.lab_id == lab_id)
-            rows = list(session.scalars(query))
-            for row in rows:
-                _ = row.tests  # load before the session closes
-            return rows
+            return list(session.scalars(query))
