@@ -93,7 +93,8 @@ class Batch:
 
     def record(self, sub: submission.Submission, result: RunResult, seconds: float) -> float:
         graded = score(self.infos, result)
-        reason = "; ".join(sub.notes + ([graded.summary()] if graded.summary() else []))
+        summary = graded.summary()
+        reason = "; ".join([*sub.notes, *([summary] if summary else [])])
         self._write(
             sub,
             reports.gradescope(graded, seconds, reason),
