@@ -3,6 +3,7 @@ travel as JSON: scripted models, and JSON summaries of what a scripted model was
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -60,6 +61,41 @@ def tool_outputs(model: ScriptedModel) -> list[str]:
                 output = item.get("output")
                 seen.setdefault(item["call_id"], output if isinstance(output, str) else json.dumps(output))
     return list(seen.values())
+
+
+class CallCounter:
+    """An async callable that counts its calls: a stand-in for a slow database or API call, to see
+    whether student code called it. Waits `delay` seconds, then returns `result` or, if `error` is
+    set, raises RuntimeError(error)."""
+
+    def __init__(self, result: Any = None, *, error: str | None = None, delay: float = 0.0):
+        self.result, self.error, self.delay = result, error, delay
+        self.calls = 0
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        await asyncio.sleep(self.delay)
+        if self.error is not None:
+            raise RuntimeError(self.error)
+        return self.result
+
+
+def call_counter(result: Any = None, error: str | None = None, delay: float = 0.0) -> CallCounter:
+    """A CallCounter; `value(counter.calls)` says how often it was awaited."""
+    return CallCounter(result, error=error, delay=delay)
+
+
+async def gather(calls: list[list[Any]]) -> list[dict[str, Any]]:
+    """Run `[function, *args]` calls concurrently on the sandbox's event loop (asyncio.gather);
+    each outcome is {"result": ...} or {"error": exception type name, "message": str(exception)}."""
+
+    async def one(function: Any, *args: Any) -> dict[str, Any]:
+        try:
+            return {"result": await function(*args)}
+        except Exception as exc:  # noqa: BLE001 - reported to the test as data
+            return {"error": type(exc).__name__, "message": str(exc)}
+
+    return list(await asyncio.gather(*(one(*call) for call in calls)))
 
 
 def warm_up() -> None:
