@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 LAB_FILE = "lab.toml"
 Service = Literal["redis", "postgres", "rabbitmq", "dapr", "llm-server"]
@@ -27,7 +27,11 @@ class Limits(BaseModel):
     test_timeout: float = Field(15.0, gt=0, description="Wall seconds for one test.")
     memory_mb: int = Field(1024, ge=64, description="Address space the student's code may add.")
     processes: int = Field(64, ge=1, description="Processes and threads the student's code may run.")
-    network: bool = Field(False, description="Whether student code may use the network.")
+    network: bool = Field(
+        False,
+        description="Whether student code may use the network; true by default for a lab with "
+        "`services`, whose loopback servers the sandbox's own network namespace could not reach.",
+    )
 
 
 class LabSpec(BaseModel):
@@ -55,6 +59,12 @@ class LabSpec(BaseModel):
             if path.is_absolute() or ".." in path.parts or name.startswith("tests/"):
                 raise ValueError(f"{name!r} must be a relative path inside the lab, outside tests/")
         return files
+
+    @model_validator(mode="after")
+    def _services_need_network(self) -> LabSpec:
+        if self.services and "network" not in self.limits.model_fields_set:
+            self.limits.network = True
+        return self
 
 
 class Lab:

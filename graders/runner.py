@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from graders import services as service_fixtures
 from graders.labspec import Limits
 from graders.remote import Student
 from graders.sandbox.client import StudentCodeError, Zygote
@@ -97,8 +98,8 @@ def _describe(exc: BaseException) -> tuple[str, str]:
 class SandboxPlugin:
     """Provides the `student` fixture and records outcomes."""
 
-    def __init__(self, open_sandbox, limits: Limits, skip: set[str]):
-        self.open_sandbox, self.skip = open_sandbox, skip
+    def __init__(self, open_sandbox, limits: Limits, skip: set[str], services: list[str] = ()):
+        self.open_sandbox, self.skip, self.services = open_sandbox, skip, list(services)
         self.budget = Budget(limits, deadline=time.monotonic() + limits.timeout)
         self.result = RunResult()
         self.current = None
@@ -117,7 +118,10 @@ class SandboxPlugin:
             self.current = None
         if self.current is None:
             self.current = self.open_sandbox()
-            self.result.enforced = self.current.enforced
+            self.result.enforced = dict(self.current.enforced)
+            if self.services and self.result.enforced.get("network") == "allowed":
+                # loopback services live in the host's network namespace, not the sandbox's
+                self.result.enforced["network"] = f"allowed (the lab uses {', '.join(self.services)})"
         return self.current
 
     def pytest_collection_modifyitems(self, config, items):
@@ -172,13 +176,16 @@ def run_tests(
     *,
     hide: list[str] = (),
     skip: set[str] = frozenset(),
+    services: list[str] = (),
 ) -> RunResult:
-    """Run `test_files` with each test's sandbox holding `files`; tests in `skip` do not run."""
+    """Run `test_files` with each test's sandbox holding `files`; tests in `skip` do not run.
+    Tests may use the fixtures of graders.services (`redis_url`, `postgres_url`); `services` are
+    the lab's, reported in `enforced` when they are why the sandbox has network."""
 
     def open_sandbox():
         return zygote.open(files, limits, hide=list(hide))
 
-    plugin = SandboxPlugin(open_sandbox, limits, set(skip))
+    plugin = SandboxPlugin(open_sandbox, limits, set(skip), services)
     args = [str(f) for f in test_files] + [
         "-c",
         str(PYTEST_INI),
@@ -196,7 +203,7 @@ def run_tests(
     no_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, False
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            code = pytest.main(args, plugins=[plugin])
+            code = pytest.main(args, plugins=[plugin, service_fixtures])
     finally:
         sys.dont_write_bytecode = no_bytecode
         if plugin.current is not None:

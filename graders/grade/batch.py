@@ -45,7 +45,14 @@ def _init_worker(lab: Lab, socket_path: str, hide: list[str]) -> None:
 def _run(files: dict[str, Path]) -> tuple[RunResult, float]:
     lab = _worker["lab"]
     started = time.perf_counter()
-    result = run_tests(lab.test_files(), files, lab.spec.limits, _worker["zygote"], hide=_worker["hide"])
+    result = run_tests(
+        lab.test_files(),
+        files,
+        lab.spec.limits,
+        _worker["zygote"],
+        hide=_worker["hide"],
+        services=lab.spec.services,
+    )
     return result, time.perf_counter() - started
 
 

@@ -81,3 +81,12 @@ def test_three(student):
     three = infos["test_demo.py::test_three"]
     assert three.hidden and three.points == 2.5 and three.passes_on_starter.startswith("the starter")
     assert info_id("/x/y/test_demo.py::test_one[case-1]") == "test_demo.py::test_one"
+
+
+def test_a_lab_with_services_gets_network_unless_it_says_otherwise(tmp_path):
+    lab = load_lab(make_lab(tmp_path, GOOD + 'services = ["redis"]\n'))
+    assert lab.spec.limits.network is True, "loopback services are outside the sandbox's namespace"
+    (tmp_path / "lab.toml").write_text(GOOD + 'services = ["redis"]\n[limits]\nnetwork = false\n')
+    assert load_lab(tmp_path).spec.limits.network is False
+    (tmp_path / "lab.toml").write_text(GOOD)
+    assert load_lab(tmp_path).spec.limits.network is False
