@@ -165,7 +165,9 @@ class CachedStoreContext(StoreContext):
     """Orders whose cached status this turn dropped; dropped again after the commit."""
 
 
-async def open_cached_store(redis: Redis, customer_id: int, url: str, conversation_id: str) -> CachedStoreContext:
+async def open_cached_store(
+    redis: Redis, customer_id: int, url: str, conversation_id: str
+) -> CachedStoreContext:
     """open_store() of lab 7 (a new database session for the customer), with Redis added."""
     base = await open_store(customer_id, url, conversation_id)
     given = {f.name: getattr(base, f.name) for f in dataclasses.fields(base) if f.init}
@@ -277,7 +279,9 @@ async def _forget_turn(session: Any, message: str) -> None:
             return
 
 
-async def run_turn(helpdesk: Helpdesk, customer_id: int, conversation_id: str, message: str) -> dict[str, Any]:
+async def run_turn(
+    helpdesk: Helpdesk, customer_id: int, conversation_id: str, message: str
+) -> dict[str, Any]:
     """One turn: the cached helpdesk answers with the conversation's memory; the store's changes
     are committed (rolled back on a tripwire or an error), then the changed orders' cached status
     is dropped again: a reader between a tool's invalidation and the commit may have cached the
@@ -286,7 +290,9 @@ async def run_turn(helpdesk: Helpdesk, customer_id: int, conversation_id: str, m
     session = open_session(conversation_id, helpdesk.redis_url)
     db = context.repository.session
     try:
-        result = await Runner.run(build_cached_helpdesk(helpdesk.model), message, context=context, session=session)
+        result = await Runner.run(
+            build_cached_helpdesk(helpdesk.model), message, context=context, session=session
+        )
         await db.commit()
         reply = {"answer": str(result.final_output), "agent": result.last_agent.name, "guardrail": None}
     except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as tripped:

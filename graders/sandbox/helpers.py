@@ -52,15 +52,19 @@ def model_calls(model: ScriptedModel) -> list[dict[str, Any]]:
     return calls
 
 
-def tool_outputs(model: ScriptedModel) -> list[str]:
-    """Every function-call output the model saw, in order (how tool results reach the model)."""
+def tool_outputs(model: ScriptedModel, name: str | None = None) -> list[str]:
+    """Every function-call output the model saw, in order (how tool results reach the model);
+    only those of the tool `name` if given (handoffs are function calls too)."""
     seen: dict[str, str] = {}  # each call repeats the history: keep one output per call id
+    names: dict[str, str] = {}
     for call in model_calls(model):
         for item in call["input"]:
-            if item.get("type") == "function_call_output":
+            if item.get("type") == "function_call":
+                names[item["call_id"]] = item.get("name", "")
+            elif item.get("type") == "function_call_output":
                 output = item.get("output")
                 seen.setdefault(item["call_id"], output if isinstance(output, str) else json.dumps(output))
-    return list(seen.values())
+    return [output for call_id, output in seen.items() if name is None or names.get(call_id) == name]
 
 
 class CallCounter:

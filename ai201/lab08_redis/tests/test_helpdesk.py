@@ -12,6 +12,8 @@ import redis
 
 from graders import StudentCodeError, points, value
 
+ORDERS = {"tool": "transfer_to_orders_agent", "args": {}}
+BILLING = {"tool": "transfer_to_billing_agent", "args": {}}
 STATUS = {"tool": "get_order_status", "args": {"order_id": 2}}
 
 
@@ -42,15 +44,17 @@ def _chat(student, helpdesk, message, customer=1, conversation="c1", key=None):
     return value(student.cache.chat(helpdesk, customer, conversation, message, key))
 
 
-def _outputs(student, model):
-    return value(student.helpers.tool_outputs(model))
+def _outputs(student, model, tool="get_order_status"):
+    return value(student.helpers.tool_outputs(model, tool))
 
 
 @points(2)
 def test_order_status_is_read_through_the_cache(student, desk, r):
     """get_order_status caches its answer per customer and order, with CACHE_TTL; a second look-up
     is answered from Redis, not from the database."""
-    helpdesk, model = desk([STATUS, {"text": "Delivered."}, STATUS, {"text": "Still delivered."}])
+    helpdesk, model = desk(
+        [ORDERS, STATUS, {"text": "Delivered."}, ORDERS, STATUS, {"text": "Still delivered."}]
+    )
     assert _chat(student, helpdesk, "Where is order 2?")["answer"] == "Delivered."
     first = _outputs(student, model)[0]
     assert "Order 2: delivered" in first, first
@@ -59,31 +63,48 @@ def test_order_status_is_read_through_the_cache(student, desk, r):
     assert 0 < r.ttl(key) <= value(student.cache.CACHE_TTL)
     r.set(key, "Order 2: as the cache remembers it", keepttl=True)
     assert _chat(student, helpdesk, "And now?")["answer"] == "Still delivered."
-    assert _outputs(student, model)[1] == "Order 2: as the cache remembers it", "a hit must not query the store"
+    assert _outputs(student, model)[1] == "Order 2: as the cache remembers it", (
+        "a hit must not query the store"
+    )
 
 
 @points(2)
 def test_refund_invalidates_the_cached_status(student, desk, r):
     """A refund request drops the order's cached status, so the next look-up shows what is left to refund."""
-    refund = {"tool": "request_refund", "args": {"order_id": 2, "reason": "one cable is broken", "amount": 10}}
+    refund = {
+        "tool": "request_refund",
+        "args": {"order_id": 2, "reason": "one cable is broken", "amount": 10},
+    }
     helpdesk, model = desk(
-        [STATUS, {"text": "ok"}, refund, {"text": "Refund requested."}, STATUS, {"text": "ok"}]
+        [
+            ORDERS,
+            STATUS,
+            {"text": "ok"},
+            BILLING,
+            refund,
+            {"text": "Refund requested."},
+            ORDERS,
+            STATUS,
+            {"text": "ok"},
+        ]
     )
     _chat(student, helpdesk, "Order 2?")
     assert "$25.00 left to refund" in _outputs(student, model)[0]
     key = value(student.cache.order_key(1, 2))
     assert r.exists(key)
     _chat(student, helpdesk, "Refund $10 of order 2 please")
-    assert "Refund request" in _outputs(student, model)[1], _outputs(student, model)
+    assert "Refund request" in _outputs(student, model, "request_refund")[0]
     assert not r.exists(key), "invalidate the order's cached status when a refund changes it"
     _chat(student, helpdesk, "Order 2 again?")
-    assert "$15.00 left to refund" in _outputs(student, model)[2], _outputs(student, model)
+    assert "$15.00 left to refund" in _outputs(student, model)[1], _outputs(student, model)
 
 
 @points(2)
 def test_chat_is_rate_limited_before_the_model(student, desk):
     """Over the limit, chat raises RateLimited (with the seconds to wait) and never calls the model."""
-    helpdesk, model = desk([{"text": "one"}, {"text": "two"}, {"text": "three"}], rate_limit=2, rate_window=60)
+    helpdesk, model = desk(
+        [{"text": "one"}, {"text": "two"}, {"text": "three"}], rate_limit=2, rate_window=60
+    )
     assert [_chat(student, helpdesk, m)["answer"] for m in ("hi", "hello")] == ["one", "two"]
     with pytest.raises(StudentCodeError) as raised:
         _chat(student, helpdesk, "hey")
@@ -120,7 +141,7 @@ def test_ticket_on_an_order_invalidates_it(student, desk, r):
         "args": {"category": "orders", "subject": "Late", "description": "Not here yet", "order_id": 2},
     }
     both = {"tools": [{"name": "get_order_status", "args": {"order_id": n}} for n in (1, 2)]}
-    helpdesk, _ = desk([both, {"text": "ok"}, ticket, {"text": "Ticket opened."}])
+    helpdesk, _ = desk([ORDERS, both, {"text": "ok"}, ORDERS, ticket, {"text": "Ticket opened."}])
     _chat(student, helpdesk, "Orders 1 and 2?")
     order1, order2 = (value(student.cache.order_key(1, n)) for n in (1, 2))
     assert r.exists(order1) and r.exists(order2)

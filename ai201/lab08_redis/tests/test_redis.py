@@ -133,7 +133,9 @@ def test_concurrent_duplicate_runs_once(student, cache, r):
     RequestInProgress."""
     module, client = cache
     run = student.helpers.call_counter({"answer": "done"}, None, 0.3)
-    outcomes = value(student.helpers.gather([[module.once, client, "req-2", run], [module.once, client, "req-2", run]]))
+    outcomes = value(
+        student.helpers.gather([[module.once, client, "req-2", run], [module.once, client, "req-2", run]])
+    )
     assert value(run.calls) == 1, outcomes
     assert {"result": {"answer": "done"}} in outcomes, outcomes
     assert any(o.get("error") == "RequestInProgress" for o in outcomes), outcomes
