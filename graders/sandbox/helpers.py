@@ -9,6 +9,8 @@ from typing import Any
 
 from agents.testing import ScriptedModel, assistant_message, function_call
 
+from graders.sandbox.serving import serve_app, stop_servers  # noqa: F401 - builders for tests over HTTP
+
 
 def _turn(turn: dict[str, Any], index: int) -> Any:
     if "text" in turn:
@@ -100,6 +102,12 @@ async def gather(calls: list[list[Any]]) -> list[dict[str, Any]]:
             return {"error": type(exc).__name__, "message": str(exc)}
 
     return list(await asyncio.gather(*(one(*call) for call in calls)))
+
+
+def override_dependency(app: Any, dependency: Any, value: Any) -> None:
+    """FastAPI's `app.dependency_overrides[dependency] = lambda: value`: the app gets `value`
+    (e.g. a scripted model) wherever a route asks for `Depends(dependency)`."""
+    app.dependency_overrides[dependency] = lambda: value
 
 
 def warm_up() -> None:
