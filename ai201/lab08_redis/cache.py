@@ -18,6 +18,7 @@ from agents import (
     OutputGuardrailTripwireTriggered,
     Runner,
 )
+from agents.extensions.memory import RedisSession
 from agents.tool_context import ToolContext
 from redis.asyncio import Redis
 
@@ -34,7 +35,7 @@ from helpdesk import (
     request_refund,
     tool_error,
 )
-from memory import is_user_message, open_session
+from memory import is_user_message
 
 CACHE_TTL = 300
 """Seconds an order's status stays cached (a safety net: changes also invalidate it)."""
@@ -272,7 +273,13 @@ def open_helpdesk(
     return Helpdesk(database_url, redis_url, connect(redis_url), model, rate_limit, rate_window)
 
 
-async def _forget_turn(session: Any, message: str) -> None:
+def conversation(helpdesk: Helpdesk, conversation_id: str) -> RedisSession:
+    """The conversation's memory (lab 6's RedisSession, the same items open_session() gives for
+    the Redis URL), on the helpdesk's own Redis client rather than a new one per turn."""
+    return RedisSession(conversation_id, redis_client=helpdesk.redis)
+
+
+async def forget_turn(session: Any, message: str) -> None:
     """Pop what a refused turn left in the session, its message included (as lab 6's chat does)."""
     while (item := await session.pop_item()) is not None:
         if is_user_message(item) and item.get("content") == message:
@@ -287,7 +294,7 @@ async def run_turn(
     is dropped again: a reader between a tool's invalidation and the commit may have cached the
     old status. Returns {"conversation_id", "answer", "agent", "guardrail"}."""
     context = await open_cached_store(helpdesk.redis, customer_id, helpdesk.database_url, conversation_id)
-    session = open_session(conversation_id, helpdesk.redis_url)
+    session = conversation(helpdesk, conversation_id)
     db = context.repository.session
     try:
         result = await Runner.run(
@@ -297,7 +304,7 @@ async def run_turn(
         reply = {"answer": str(result.final_output), "agent": result.last_agent.name, "guardrail": None}
     except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as tripped:
         await db.rollback()
-        await _forget_turn(session, message)
+        await forget_turn(session, message)
         refusal = INPUT_REFUSAL if isinstance(tripped, InputGuardrailTripwireTriggered) else OUTPUT_REFUSAL
         reply = {"answer": refusal, "agent": None, "guardrail": tripped.guardrail_result.guardrail.get_name()}
     finally:

@@ -32,7 +32,6 @@ from openai.types.responses import ResponseTextDeltaEvent
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncEngine
-
 from store import (
     Customer,
     HelpdeskRepository,
@@ -132,14 +131,17 @@ class StoreContext:
 _engines: dict[str, AsyncEngine] = {}
 
 
-async def open_store(
-    customer_id: int, url: str = DATABASE_URL, conversation_id: str = ""
-) -> StoreContext:
-    """A StoreContext for customer `customer_id` on a new database session of `url` (one engine
-    per URL), with the customer's name and e-mail read from the store. NotFoundError if unknown."""
+def _engine(url: str) -> AsyncEngine:
+    """One engine (one connection pool) per database URL, for the whole process."""
     if url not in _engines:
         _engines[url] = create_engine(url)
-    repository = HelpdeskRepository(session_factory(_engines[url])())
+    return _engines[url]
+
+
+async def open_store(customer_id: int, url: str = DATABASE_URL, conversation_id: str = "") -> StoreContext:
+    """A StoreContext for customer `customer_id` on a new database session of `url` (one engine
+    per URL), with the customer's name and e-mail read from the store. NotFoundError if unknown."""
+    repository = HelpdeskRepository(session_factory(_engine(url))())
     customer: Customer = await repository.get_customer(customer_id)
     return StoreContext(
         customer_name=customer.name,
@@ -155,9 +157,7 @@ async def prepare_store(url: str = DATABASE_URL) -> int:
     (Ada is customer 1 with orders 1 and 2, Grace 2 with order 3, Alan 3 with cancelled order 4).
     Returns how many customers were added."""
     await upgrade_to_head(url)
-    if url not in _engines:
-        _engines[url] = create_engine(url)
-    async with session_factory(_engines[url]).begin() as session:
+    async with session_factory(_engine(url)).begin() as session:
         return len(await seed_demo_data(session))
 
 
@@ -193,11 +193,9 @@ def describe(order: Order) -> str:
 @function_tool(failure_error_function=tool_error)
 async def list_orders(ctx: RunContextWrapper[StoreContext]) -> str:
     """List the customer's orders with their status, amount and items."""
-    ### BEGIN SOLUTION
     async with ctx.context.store() as store:
         orders = await store.list_orders(ctx.context.customer_id)
     return "\n".join(map(describe, orders)) or "The customer has no orders."
-    ### END SOLUTION
 
 
 @function_tool(failure_error_function=tool_error)
@@ -207,10 +205,8 @@ async def get_order_status(ctx: RunContextWrapper[StoreContext], order_id: int) 
     Args:
         order_id: The order number the customer gave.
     """
-    ### BEGIN SOLUTION
     async with ctx.context.store() as store:
         return describe(await store.get_order(ctx.context.customer_id, order_id))
-    ### END SOLUTION
 
 
 @function_tool(failure_error_function=tool_error)
@@ -229,7 +225,6 @@ async def open_ticket(
         description: What happened and what the customer already tried.
         order_id: The order it concerns, if any.
     """
-    ### BEGIN SOLUTION
     helpdesk = ctx.context
     async with helpdesk.store() as store:
         ticket = await store.open_ticket(
@@ -241,7 +236,6 @@ async def open_ticket(
             conversation_id=helpdesk.conversation_id,
         )
     return f"Ticket {ticket.id} opened for the {ticket.category.value} team."
-    ### END SOLUTION
 
 
 @function_tool(failure_error_function=tool_error)
@@ -258,7 +252,6 @@ async def request_refund(
         reason: Why the customer wants the money back, in their words.
         amount: Dollars to refund; leave it out to refund everything not yet refunded.
     """
-    ### BEGIN SOLUTION
     helpdesk = ctx.context
     async with helpdesk.store() as store:
         refund = await store.request_refund(
@@ -272,7 +265,6 @@ async def request_refund(
         f"Refund request {refund.id} recorded: {money(refund.amount_cents)} "
         f"for order {order_id}, status pending."
     )
-    ### END SOLUTION
 
 
 def store_tools() -> list[FunctionTool]:
@@ -529,7 +521,6 @@ async def answer(message: str, context: StoreContext, model: Model | None = None
     "guardrail": None} after committing the store's session, so what the tools wrote is kept. On a
     tripwire, roll the session back (nothing the tools wrote is kept) and return
     {"answer": INPUT_REFUSAL or OUTPUT_REFUSAL, "agent": None, "guardrail": its name}."""
-    ### BEGIN SOLUTION
     session = context.repository.session
     try:
         result = await Runner.run(build_guarded_helpdesk(model), message, context=context)
@@ -539,4 +530,3 @@ async def answer(message: str, context: StoreContext, model: Model | None = None
         return {"answer": refusal, "agent": None, "guardrail": tripped.guardrail_result.guardrail.get_name()}
     await session.commit()
     return {"answer": result.final_output, "agent": result.last_agent.name, "guardrail": None}
-    ### END SOLUTION

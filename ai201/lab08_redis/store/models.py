@@ -96,7 +96,6 @@ class Order(Base):
     __tablename__ = "orders"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ### BEGIN SOLUTION
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     status: Mapped[OrderStatus] = mapped_column(
         _status(OrderStatus, "order_status"), default=OrderStatus.PLACED
@@ -107,9 +106,6 @@ class Order(Base):
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
     )
-    ### STARTER # TODO: customer_id (indexed foreign key), status (an OrderStatus, default placed), created_at;
-    ### STARTER # relationships customer (back to Customer.orders) and items (OrderItem, deleted with the order)
-    ### END SOLUTION
 
     @property
     def amount_cents(self) -> int:
@@ -142,7 +138,6 @@ class Ticket(Base):
     __tablename__ = "tickets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ### BEGIN SOLUTION
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
     conversation_id: Mapped[str | None] = mapped_column(String(100), index=True)
@@ -153,22 +148,15 @@ class Ticket(Base):
         _status(TicketStatus, "ticket_status"), default=TicketStatus.OPEN
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    ### STARTER # TODO: customer_id, order_id (optional), conversation_id (optional, indexed), category,
-    ### STARTER # subject, description, status (default open), created_at
-    ### END SOLUTION
 
 
 class Refund(Base):
     """A customer's request for money back on an order."""
 
     __tablename__ = "refunds"
-    ### BEGIN SOLUTION
     __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
-    ### STARTER # TODO: __table_args__ with CheckConstraint("amount_cents > 0", name="amount_positive")
-    ### END SOLUTION
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ### BEGIN SOLUTION
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     conversation_id: Mapped[str | None] = mapped_column(String(100))
@@ -178,6 +166,3 @@ class Refund(Base):
         _status(RefundStatus, "refund_status"), default=RefundStatus.PENDING
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    ### STARTER # TODO: order_id, customer_id (both indexed), conversation_id (optional), amount_cents,
-    ### STARTER # reason, status (a RefundStatus, default pending), created_at
-    ### END SOLUTION

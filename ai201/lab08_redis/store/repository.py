@@ -41,7 +41,6 @@ class HelpdeskRepository:
 
     async def list_orders(self, customer_id: int) -> list[Order]:
         """The customer's orders with their items, oldest first."""
-        ### BEGIN SOLUTION
         query = (
             select(Order)
             .where(Order.customer_id == customer_id)
@@ -49,11 +48,9 @@ class HelpdeskRepository:
             .order_by(Order.id)
         )
         return list(await self.session.scalars(query))
-        ### END SOLUTION
 
     async def get_order(self, customer_id: int, order_id: int) -> Order:
         """One of the customer's orders with its items, or ``NotFoundError``."""
-        ### BEGIN SOLUTION
         query = (
             select(Order)
             .where(Order.id == order_id, Order.customer_id == customer_id)
@@ -63,7 +60,6 @@ class HelpdeskRepository:
         if order is None:
             raise NotFoundError(f"you have no order {order_id}")
         return order
-        ### END SOLUTION
 
     async def open_ticket(
         self,
@@ -76,7 +72,6 @@ class HelpdeskRepository:
         conversation_id: str | None = None,
     ) -> Ticket:
         """Open a support ticket, optionally about one of the customer's orders."""
-        ### BEGIN SOLUTION
         if order_id is not None:
             await self.get_order(customer_id, order_id)
         ticket = Ticket(
@@ -90,18 +85,15 @@ class HelpdeskRepository:
         self.session.add(ticket)
         await self.session.flush()
         return ticket
-        ### END SOLUTION
 
     async def refundable_cents(self, order: Order) -> int:
         """What is left to refund on ``order``: its amount minus pending and approved refunds."""
-        ### BEGIN SOLUTION
         claimed = await self.session.scalar(
             select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
                 Refund.order_id == order.id, Refund.status != RefundStatus.REJECTED
             )
         )
         return order.amount_cents - int(claimed or 0)
-        ### END SOLUTION
 
     async def request_refund(
         self,
@@ -117,7 +109,6 @@ class HelpdeskRepository:
         Raises ``RefundNotAllowedError`` for cancelled orders, amounts that are not positive
         and amounts above what is left to refund.
         """
-        ### BEGIN SOLUTION
         order = await self.get_order(customer_id, order_id)
         if order.status is OrderStatus.CANCELLED:
             raise RefundNotAllowedError(f"order {order_id} was cancelled and never charged")
@@ -138,7 +129,6 @@ class HelpdeskRepository:
         self.session.add(refund)
         await self.session.flush()
         return refund
-        ### END SOLUTION
 
     async def get_refund(self, refund_id: int) -> Refund:
         """A refund request by id (for the refund workflow), or ``NotFoundError``."""

@@ -72,7 +72,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_order_items")),
     )
     op.create_index(op.f("ix_order_items_order_id"), "order_items", ["order_id"])
-    ### BEGIN SOLUTION
     op.create_table(
         "refunds",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -111,11 +110,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_tickets_conversation_id"), "tickets", ["conversation_id"])
     op.create_index(op.f("ix_tickets_customer_id"), "tickets", ["customer_id"])
-    ### END SOLUTION
 
 
 def downgrade() -> None:
-    ### BEGIN SOLUTION
     for table in ("tickets", "refunds", "order_items", "orders", "customers"):
         op.drop_table(table)  # dropping a table drops its indexes too
-    ### END SOLUTION
