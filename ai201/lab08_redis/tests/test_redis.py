@@ -197,4 +197,18 @@ def test_cache_keys_are_separate(student, cache, r):
     assert 0 < r.ttl("k:a") <= 30 and 30 < r.ttl("k:b") <= 500
 
 
+@points(1)
+def test_the_window_does_not_restart_on_every_message(student, cache, r):
+    """Only a window's first message starts its expiry: later messages must not push it back, or a
+    customer who keeps sending would never be let through again."""
+    module, client = cache
+    value(module.check_rate(client, 7, 3, 60))
+    key = value(module.rate_key(7))
+    r.pexpire(key, 5000)
+    for _ in range(4):
+        value(module.check_rate(client, 7, 3, 60))
+    assert 0 < r.pttl(key) <= 5000, "EXPIRE only when the window starts (EXPIRE ... NX, or when INCR gives 1)"
+    assert value(module.check_rate(client, 7, 3, 60))["retry_after"] <= 5
+
+
 ### END HIDDEN TESTS
