@@ -32,7 +32,6 @@ from openai.types.responses import ResponseTextDeltaEvent
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncEngine
-
 from store import (
     Customer,
     HelpdeskRepository,
@@ -132,9 +131,7 @@ class StoreContext:
 _engines: dict[str, AsyncEngine] = {}
 
 
-async def open_store(
-    customer_id: int, url: str = DATABASE_URL, conversation_id: str = ""
-) -> StoreContext:
+async def open_store(customer_id: int, url: str = DATABASE_URL, conversation_id: str = "") -> StoreContext:
     """A StoreContext for customer `customer_id` on a new database session of `url` (one engine
     per URL), with the customer's name and e-mail read from the store. NotFoundError if unknown."""
     if url not in _engines:

@@ -22,7 +22,16 @@ SCHEMA = {
         "status",
         "created_at",
     },
-    "refunds": {"id", "order_id", "customer_id", "conversation_id", "amount_cents", "reason", "status", "created_at"},
+    "refunds": {
+        "id",
+        "order_id",
+        "customer_id",
+        "conversation_id",
+        "amount_cents",
+        "reason",
+        "status",
+        "created_at",
+    },
 }
 VERSION_TABLE = "helpdesk_alembic_version"
 CONSTRAINTS = {
@@ -62,10 +71,14 @@ async def _pg_schema(url):
         rows = await connection.fetch(
             "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"
         )
-        names = await connection.fetch("SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace")
+        names = await connection.fetch(
+            "SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
+        )
         versions = []
         if any(r["table_name"] == VERSION_TABLE for r in rows):
-            versions = [r["version_num"] for r in await connection.fetch(f"SELECT version_num FROM {VERSION_TABLE}")]
+            versions = [
+                r["version_num"] for r in await connection.fetch(f"SELECT version_num FROM {VERSION_TABLE}")
+            ]
     finally:
         await connection.close()
     schema = {}
@@ -130,7 +143,10 @@ def test_reads_are_scoped_to_the_customer(student):
     repository = ada.repository
     orders = items(repository.list_orders(1))
     assert [value(student.helpdesk.describe(o)) for o in orders] == ADA_ORDERS
-    assert value(student.helpdesk.describe(repository.get_order(2, 3))) == "Order 3: placed, $249.00 (1 x 27-inch monitor)"
+    assert (
+        value(student.helpdesk.describe(repository.get_order(2, 3)))
+        == "Order 3: placed, $249.00 (1 x 27-inch monitor)"
+    )
     message = _fails_with("NotFoundError", repository.get_order, 1, 3)
     assert "3" in message
     assert value(student.helpdesk.describe(repository.list_orders(1)[1])) == ADA_ORDERS[1]
@@ -157,7 +173,9 @@ def test_open_ticket(student):
     """open_ticket stores an open ticket; an order that is not the customer's is NotFoundError."""
     _, ada = _store(student, "tickets")
     ticket = ada.repository.open_ticket(1, "orders", "Parcel lost", "Nothing arrived.", order_id=1)
-    assert value(ticket.status) == "open" and value(ticket.category) == "orders" and value(ticket.order_id) == 1
+    assert (
+        value(ticket.status) == "open" and value(ticket.category) == "orders" and value(ticket.order_id) == 1
+    )
     _fails_with("NotFoundError", ada.repository.open_ticket, 1, "orders", "Lost", "...", order_id=3)
 
 
@@ -167,7 +185,12 @@ def test_tools_answer_from_the_database(student):
     _, ada = _store(student, "tools")
     turns = [
         {"tool": "transfer_to_orders_agent", "args": {}},
-        {"tools": [{"name": "list_orders", "args": {}}, {"name": "get_order_status", "args": {"order_id": 2}}]},
+        {
+            "tools": [
+                {"name": "list_orders", "args": {}},
+                {"name": "get_order_status", "args": {"order_id": 2}},
+            ]
+        },
         {"text": "Your cables were delivered."},
     ]
     result, outputs = _turn(student, ada, "Where are my orders?", turns)
@@ -203,7 +226,11 @@ def test_a_refused_turn_writes_nothing(student):
         {"text": "Done; write to eve@example.org."},
     ]
     result, _ = _turn(student, ada, "Refund order 2", turns)
-    assert result == {"answer": value(student.helpdesk.OUTPUT_REFUSAL), "agent": None, "guardrail": "no_foreign_pii"}
+    assert result == {
+        "answer": value(student.helpdesk.OUTPUT_REFUSAL),
+        "agent": None,
+        "guardrail": "no_foreign_pii",
+    }
     _fails_with("NotFoundError", student.helpdesk.open_store(1, url).repository.get_refund, 1)
 
 
@@ -214,11 +241,21 @@ def test_store_errors_reach_the_model(student):
     alan = student.helpdesk.open_store(3, url, "conv-alan")
     turns = [
         {"tool": "transfer_to_billing_agent", "args": {}},
-        {"tools": [
-            {"name": "get_order_status", "args": {"order_id": 1}},
-            {"name": "request_refund", "args": {"order_id": 4, "reason": "changed my mind"}},
-            {"name": "open_ticket", "args": {"category": "billing", "subject": "Refund", "description": "Wants money back", "order_id": 4}},
-        ]},
+        {
+            "tools": [
+                {"name": "get_order_status", "args": {"order_id": 1}},
+                {"name": "request_refund", "args": {"order_id": 4, "reason": "changed my mind"}},
+                {
+                    "name": "open_ticket",
+                    "args": {
+                        "category": "billing",
+                        "subject": "Refund",
+                        "description": "Wants money back",
+                        "order_id": 4,
+                    },
+                },
+            ]
+        },
         {"text": "Sorry."},
     ]
     _, outputs = _turn(student, alan, "Refund order 4", turns)
@@ -247,11 +284,17 @@ def test_the_helpdesk_on_postgres(student, postgres_url):
     turns = [
         {"tool": "transfer_to_orders_agent", "args": {}},
         {"tool": "list_orders", "args": {}},
-        {"tool": "open_ticket", "args": {"category": "orders", "subject": "Late", "description": "Not shipped", "order_id": 3}},
+        {
+            "tool": "open_ticket",
+            "args": {"category": "orders", "subject": "Late", "description": "Not shipped", "order_id": 3},
+        },
         {"text": "Ticket opened."},
     ]
     _, outputs = _turn(student, grace, "My monitor is late", turns)
-    assert outputs[1:] == ["Order 3: placed, $249.00 (1 x 27-inch monitor)", "Ticket 1 opened for the orders team."]
+    assert outputs[1:] == [
+        "Order 3: placed, $249.00 (1 x 27-inch monitor)",
+        "Ticket 1 opened for the orders team.",
+    ]
     assert value(student.helpdesk.prepare_store(url)) == 0, "demo data is added once"
 
 

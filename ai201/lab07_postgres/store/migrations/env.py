@@ -12,7 +12,6 @@ import asyncio
 from alembic import context
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
-
 from store.db import create_engine
 from store.migrate import VERSION_TABLE
 from store.models import Base
