@@ -131,12 +131,17 @@ class StoreContext:
 _engines: dict[str, AsyncEngine] = {}
 
 
+def _engine(url: str) -> AsyncEngine:
+    """One engine (one connection pool) per database URL, for the whole process."""
+    if url not in _engines:
+        _engines[url] = create_engine(url)
+    return _engines[url]
+
+
 async def open_store(customer_id: int, url: str = DATABASE_URL, conversation_id: str = "") -> StoreContext:
     """A StoreContext for customer `customer_id` on a new database session of `url` (one engine
     per URL), with the customer's name and e-mail read from the store. NotFoundError if unknown."""
-    if url not in _engines:
-        _engines[url] = create_engine(url)
-    repository = HelpdeskRepository(session_factory(_engines[url])())
+    repository = HelpdeskRepository(session_factory(_engine(url))())
     customer: Customer = await repository.get_customer(customer_id)
     return StoreContext(
         customer_name=customer.name,
@@ -152,9 +157,7 @@ async def prepare_store(url: str = DATABASE_URL) -> int:
     (Ada is customer 1 with orders 1 and 2, Grace 2 with order 3, Alan 3 with cancelled order 4).
     Returns how many customers were added."""
     await upgrade_to_head(url)
-    if url not in _engines:
-        _engines[url] = create_engine(url)
-    async with session_factory(_engines[url]).begin() as session:
+    async with session_factory(_engine(url)).begin() as session:
         return len(await seed_demo_data(session))
 
 
