@@ -2,7 +2,9 @@
 
 import json
 
-from graders import points, type_name, value
+import pytest
+
+from graders import StudentCodeError, points, type_name, value
 
 LOOKUP = [
     {"tool": "transfer_to_orders_agent", "args": {}},
@@ -46,6 +48,9 @@ def test_open_session_chooses_the_backend(student, redis_url):
     """open_session() gives a SQLAlchemySession for database URLs and a RedisSession for redis://."""
     assert type_name(student.memory.open_session("c-1", _sqlite("backends"))).endswith(".SQLAlchemySession")
     assert type_name(student.memory.open_session("c-1", redis_url)).endswith(".RedisSession")
+    with pytest.raises(StudentCodeError) as raised:
+        student.memory.open_session("", _sqlite("backends"))
+    assert raised.value.type == "ValueError", "an empty conversation id is a ValueError"
 
 
 @points(2)

@@ -267,6 +267,18 @@ def test_store_errors_reach_the_model(student):
 
 
 @points(1)
+def test_a_rejected_refund_frees_its_amount(student):
+    """Only pending and approved refunds count against what is left to refund."""
+    _, ada = _store(student, "rejected")
+    repository = ada.repository
+    refund = repository.request_refund(1, 1, "late")
+    assert value(refund.amount_cents) == 8900
+    repository.set_refund_status(value(refund.id), "rejected")
+    assert value(repository.refundable_cents(repository.get_order(1, 1))) == 8900
+    assert value(repository.request_refund(1, 1, "late", amount_cents=100).amount_cents) == 100
+
+
+@points(1)
 def test_models_declare_every_column(student):
     """The models declare the same columns as the migration."""
     tables = student.store.Base.metadata.tables
