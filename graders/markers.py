@@ -76,6 +76,15 @@ def to_solution(text: str, where: str = "<text>") -> str:
     return text
 
 
+def without_markers(text: str, where: str = "<text>") -> str:
+    """The reference solution as plain code: marker lines and `### STARTER` lines dropped. The next
+    lab of a chain hands out a previous lab's file in this form."""
+    to_solution(text, where)
+    lines = text.splitlines(keepends=True)
+    dropped = (BEGIN_SOLUTION, END_SOLUTION)
+    return "".join(line for line in lines if line.strip() not in dropped and not STARTER.match(line))
+
+
 def hidden_line_ranges(text: str, where: str = "<text>") -> list[tuple[int, int]]:
     """1-based inclusive line ranges of hidden-test blocks."""
     return [(a + 1, b + 1) for a, b in _blocks(text.splitlines(), BEGIN_HIDDEN, END_HIDDEN, where)]

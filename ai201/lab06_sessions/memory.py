@@ -16,8 +16,6 @@ from agents import (
 )
 from agents.extensions.memory import RedisSession, SQLAlchemySession
 from agents.memory import Session, SessionABC
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
 from helpdesk import (
     INPUT_REFUSAL,
     OUTPUT_REFUSAL,
@@ -26,6 +24,7 @@ from helpdesk import (
     build_guarded_helpdesk,
     build_model,
 )
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 DATABASE_URL = "sqlite+aiosqlite:///helpdesk.db"
 """The embedded default: a SQLite file in the working folder."""
@@ -39,7 +38,11 @@ SUMMARISER_INSTRUCTIONS = (
 SUMMARY_PREFIX = "Summary of the earlier conversation: "
 """How a summary item's text starts (see summary_item)."""
 
-_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
 _engines: dict[str, AsyncEngine] = {}
 
 
@@ -180,7 +183,9 @@ def build_summariser(model: Model | None = None) -> Agent[Any]:
     """The agent "Summariser": SUMMARISER_INSTRUCTIONS, no tools, on `model`
     (default: build_model(LLMSettings()))."""
     ### BEGIN SOLUTION
-    return Agent(name="Summariser", instructions=SUMMARISER_INSTRUCTIONS, model=model or build_model(LLMSettings()))
+    return Agent(
+        name="Summariser", instructions=SUMMARISER_INSTRUCTIONS, model=model or build_model(LLMSettings())
+    )
     ### END SOLUTION
 
 

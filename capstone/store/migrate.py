@@ -42,6 +42,21 @@ def _upgrade(connection: Connection, config: Config) -> None:
     command.upgrade(config, "head")
 
 
+async def downgrade_to(url: str, revision: str = "base") -> None:
+    """Undo the store's migrations down to ``revision``; ``base`` leaves no store tables."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_downgrade, alembic_config(url), revision)
+    finally:
+        await engine.dispose()
+
+
+def _downgrade(connection: Connection, config: Config, revision: str) -> None:
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
 async def drop_store(url: str) -> None:
     """Drop the store's tables and its migration record (tests and a fresh local demo)."""
     from .models import Base

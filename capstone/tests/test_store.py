@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,12 +20,11 @@ from capstone.store import (
     RefundStatus,
     TicketCategory,
     TicketStatus,
-    alembic_config,
     create_engine,
     seed_demo_data,
     upgrade_to_head,
 )
-from capstone.store.migrate import VERSION_TABLE
+from capstone.store.migrate import VERSION_TABLE, downgrade_to
 
 pytestmark = pytest.mark.anyio
 
@@ -59,18 +57,14 @@ async def test_migrations_create_the_schema_the_models_describe(database_url: st
 
 async def test_downgrade_removes_the_store_tables(database_url: str) -> None:
     await upgrade_to_head(database_url)
+    await downgrade_to(database_url)
     engine = create_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(_downgrade_to_base, database_url)
+    async with engine.connect() as connection:
         tables = set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+        version = await connection.scalar(text(f"SELECT count(*) FROM {VERSION_TABLE}"))
     await engine.dispose()
     assert not TABLES & tables
-
-
-def _downgrade_to_base(connection: Connection, url: str) -> None:
-    config = alembic_config(url)
-    config.attributes["connection"] = connection
-    command.downgrade(config, "base")
+    assert version == 0
 
 
 async def _seeded(session: AsyncSession) -> HelpdeskRepository:

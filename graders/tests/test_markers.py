@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from graders.markers import MarkerError, hidden_line_ranges, notebook_to_starter, to_starter
+from graders.markers import MarkerError, hidden_line_ranges, notebook_to_starter, to_starter, without_markers
 
 SOURCE = '''def greet(name):
     """Say hello."""
@@ -80,3 +80,10 @@ def test_notebook_code_cells_are_converted_and_outputs_cleared():
     assert "raise NotImplementedError()" in out["cells"][0]["source"]
     assert out["cells"][0]["outputs"] == [] and out["cells"][0]["execution_count"] is None
     assert out["cells"][1]["source"] == "### BEGIN SOLUTION stays"
+
+
+def test_without_markers_is_the_solution_as_plain_code():
+    text = "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### STARTER return 0\n    ### END SOLUTION\n"
+    assert without_markers(text) == "def f():\n    return 1\n"
+    with pytest.raises(MarkerError):
+        without_markers("### BEGIN SOLUTION\n")
