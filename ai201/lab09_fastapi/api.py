@@ -77,9 +77,9 @@ class ChatRequest(BaseModel):
     ### BEGIN SOLUTION
     customer_id: int = Field(gt=0, description="The signed-in customer.")
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="What the customer wrote.")
-    ### END SOLUTION
     ### STARTER customer_id: int
     ### STARTER message: str
+    ### END SOLUTION
 
 
 class ChatResponse(BaseModel):
@@ -218,6 +218,8 @@ async def refuse_oversized(request: Request, call_next: Any) -> Any:
     if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
         return JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413)
     return await call_next(request)
+    ### STARTER # TODO: 413 for a Content-Length over MAX_BODY_BYTES
+    ### STARTER return await call_next(request)
     ### END SOLUTION
 
 

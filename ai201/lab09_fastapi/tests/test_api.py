@@ -7,6 +7,8 @@ free local port, and talks to it with httpx.
 """
 
 import json
+import re
+import time
 import uuid
 
 import httpx
@@ -37,7 +39,8 @@ def serve(student, redis_url):
             student.api.ApiSettings(database_url=database, redis_url=redis_url, **settings)
         )
         student.helpers.override_dependency(app, student.api.get_model, model)
-        client = httpx.Client(base_url=value(student.helpers.serve_app(app)), timeout=15)
+        url = value(student.helpers.serve_app(app))
+        client = httpx.Client(base_url=url, timeout=15, event_hooks=_no_server_errors(student))
         clients.append(client)
         return client, model
 
@@ -46,6 +49,40 @@ def serve(student, redis_url):
         client.close()
     if clients:
         student.helpers.stop_servers()
+
+
+def _traceback(output):
+    """The last traceback in the app's output, without the frames of FastAPI and its friends."""
+    last = output[output.rfind("Traceback") :] if "Traceback" in output else output[-1500:]
+    lines, skip = [], False
+    for raw in last.splitlines()[1:]:
+        line = re.sub(r'"/.*/daca-sbx-[^/]+/', '"', raw)  # the sandbox's folder says nothing
+        if line.startswith("  File "):
+            skip = "site-packages" in line or "/lib/python" in line
+        if not skip and not set(line.strip()) <= {"^", "~"}:
+            lines.append(line)
+    return "\n".join(lines[-30:])
+
+
+def _no_server_errors(student):
+    """Event hooks: a 500 fails the test at once, with the app's traceback (uvicorn prints it)."""
+    before = {}
+
+    def remember(request):
+        before["output"] = student.output()
+
+    def check(response):
+        if response.status_code != 500:
+            return
+        for _ in range(100):  # uvicorn logs the traceback right after answering 500
+            output = student.output()
+            if output != before.get("output") and "Traceback" in output:
+                break
+            time.sleep(0.01)
+        path = response.request.url.path
+        raise AssertionError(f"{response.request.method} {path} answered 500:\n{_traceback(output)}")
+
+    return {"request": [remember], "response": [check]}
 
 
 def _calls(student, model):
