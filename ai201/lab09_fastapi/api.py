@@ -7,36 +7,29 @@ Run it: `uvicorn api:app --reload`, then open http://127.0.0.1:8000/docs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from agents import InputGuardrailTripwireTriggered, Model, OutputGuardrailTripwireTriggered, Runner
-from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
-from fastapi.responses import JSONResponse
-from openai.types.responses import ResponseTextDeltaEvent
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-from redis.asyncio import Redis
-from sse_starlette import EventSourceResponse
-
 from cache import (
     RATE_LIMIT,
     RATE_WINDOW,
     Helpdesk,
     RateLimited,
     RequestInProgress,
-    forget_turn,
     build_cached_helpdesk,
     chat,
     check_rate,
     connect,
     conversation,
+    forget_turn,
     invalidate,
     open_cached_store,
     order_key,
 )
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
 from helpdesk import (
     DATABASE_URL,
     INPUT_REFUSAL,
@@ -48,6 +41,11 @@ from helpdesk import (
     open_store,
     prepare_store,
 )
+from openai.types.responses import ResponseTextDeltaEvent
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from redis.asyncio import Redis
+from sse_starlette import EventSourceResponse
 from store import NotFoundError
 
 MAX_BODY_BYTES = 64 * 1024

@@ -20,8 +20,6 @@ from agents import (
 )
 from agents.extensions.memory import RedisSession
 from agents.tool_context import ToolContext
-from redis.asyncio import Redis
-
 from helpdesk import (
     DATABASE_URL,
     INPUT_REFUSAL,
@@ -36,6 +34,7 @@ from helpdesk import (
     tool_error,
 )
 from memory import is_user_message
+from redis.asyncio import Redis
 
 CACHE_TTL = 300
 """Seconds an order's status stays cached (a safety net: changes also invalidate it)."""
