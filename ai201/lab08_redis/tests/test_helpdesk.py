@@ -149,4 +149,16 @@ def test_ticket_on_an_order_invalidates_it(student, desk, r):
     assert not r.exists(order2) and r.exists(order1)
 
 
+@points(1)
+def test_a_change_is_seen_within_the_turn_and_dropped_after_commit(student, desk, r):
+    """A look-up after a refund in the same turn reads the database again; what it cached before the
+    commit is dropped once the turn is committed."""
+    refund = {"tool": "request_refund", "args": {"order_id": 2, "reason": "broken", "amount": 5}}
+    helpdesk, model = desk([BILLING, STATUS, refund, STATUS, {"text": "Done."}])
+    _chat(student, helpdesk, "Refund $5 of order 2, and tell me what is left")
+    before, after = _outputs(student, model)
+    assert "$25.00 left to refund" in before and "$20.00 left to refund" in after, (before, after)
+    assert not r.exists(value(student.cache.order_key(1, 2))), "drop context.changed orders after commit"
+
+
 ### END HIDDEN TESTS
