@@ -118,8 +118,13 @@ def test_openapi_describes_the_api(student, serve):
     assert "get" in paths["/orders/{order_id}"]
     request = schema["components"]["schemas"]["ChatRequest"]["properties"]
     limit = value(student.api.MAX_MESSAGE_CHARS)
-    assert request["message"].get("maxLength") == limit and request["message"].get("minLength") == 1, request
-    assert request["customer_id"].get("exclusiveMinimum") == 0, request
+    message, customer = request["message"], request["customer_id"]
+    assert (message.get("minLength"), message.get("maxLength")) == (1, limit), (
+        f"ChatRequest.message should have min_length=1 and max_length=MAX_MESSAGE_CHARS; the schema says {message}"
+    )
+    assert customer.get("exclusiveMinimum") == 0, (
+        f"ChatRequest.customer_id should be greater than 0 (gt=0); the schema says {customer}"
+    )
     assert "ChatResponse" in schema["components"]["schemas"]
 
 
