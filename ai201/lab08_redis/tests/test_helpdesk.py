@@ -50,8 +50,7 @@ def _outputs(student, model, tool="get_order_status"):
 
 @points(2)
 def test_order_status_is_read_through_the_cache(student, desk, r):
-    """get_order_status caches its answer per customer and order, with CACHE_TTL; a second look-up
-    is answered from Redis, not from the database."""
+    """get_order_status caches per customer and order (CACHE_TTL); a hit does not query the store."""
     helpdesk, model = desk(
         [ORDERS, STATUS, {"text": "Delivered."}, ORDERS, STATUS, {"text": "Still delivered."}]
     )
@@ -151,8 +150,7 @@ def test_ticket_on_an_order_invalidates_it(student, desk, r):
 
 @points(1)
 def test_a_change_is_seen_within_the_turn_and_dropped_after_commit(student, desk, r):
-    """A look-up after a refund in the same turn reads the database again; what it cached before the
-    commit is dropped once the turn is committed."""
+    """A look-up after a refund in the same turn sees the change; its cache is dropped after commit."""
     refund = {"tool": "request_refund", "args": {"order_id": 2, "reason": "broken", "amount": 5}}
     helpdesk, model = desk([BILLING, STATUS, refund, STATUS, {"text": "Done."}])
     _chat(student, helpdesk, "Refund $5 of order 2, and tell me what is left")

@@ -242,8 +242,7 @@ def test_stream_sends_deltas_then_done(student, serve):
 
 @points(2)
 def test_orders_from_the_store(student, serve):
-    """GET /orders/{id}?customer_id=... shows the customer's order; 404 for someone else's; 422
-    without a valid customer_id."""
+    """GET /orders/{id}?customer_id=... shows the order; 404 if not theirs, 422 without customer_id."""
     client, _ = serve()
     response = client.get("/orders/2", params={"customer_id": 1})
     assert response.status_code == 200, response.text
@@ -270,8 +269,7 @@ def test_duplicate_in_flight_is_409(student, serve, r):
 
 @points(1)
 def test_tools_and_guardrails_over_http(student, serve, r):
-    """A turn with a handoff and a cached tool call works over HTTP; an injection is refused (200,
-    guardrail named) without a model call and leaves no history."""
+    """Handoffs and cached tools work over HTTP; an injection is refused with no model call or history."""
     turns = [
         {"tool": "transfer_to_orders_agent", "args": {}},
         {"tool": "get_order_status", "args": {"order_id": 1}},

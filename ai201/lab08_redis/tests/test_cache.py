@@ -76,8 +76,10 @@ def test_invalidate_drops_the_value(student, cache, r):
 
 @points(2)
 def test_rate_limit_boundary(student, cache, r):
-    """`limit` messages pass, with the remaining count going down; the next is refused with a
-    retry_after equal to the window's remaining TTL."""
+    """`limit` messages pass (remaining counts down); the next is refused, retry_after = the TTL left.
+
+    The window's counter must expire, and retry_after is its remaining TTL in whole seconds.
+    """
     module, client = cache
     decisions = [value(module.check_rate(client, 42, 3, 60)) for _ in range(4)]
     assert decisions[:3] == [
@@ -115,8 +117,7 @@ def test_rate_limit_is_atomic_under_concurrency(student, cache, r):
 
 @points(2)
 def test_idempotent_replay(student, cache, r):
-    """A repeated request with the same key returns the first result without running again; the
-    result is kept with a TTL."""
+    """A repeated key returns the first result without running again; the result has a TTL."""
     module, client = cache
     run = student.helpers.call_counter({"answer": "Refund requested.", "refund_id": 3})
     first = value(module.once(client, "req-1", run, 600))
@@ -129,8 +130,7 @@ def test_idempotent_replay(student, cache, r):
 
 @points(2)
 def test_concurrent_duplicate_runs_once(student, cache, r):
-    """Two concurrent requests with the same key: the work runs once; the duplicate gets
-    RequestInProgress."""
+    """Two concurrent requests with one key: the work runs once; the duplicate gets RequestInProgress."""
     module, client = cache
     run = student.helpers.call_counter({"answer": "done"}, None, 0.3)
     outcomes = value(
@@ -158,8 +158,7 @@ def test_a_failure_releases_the_key(student, cache, r):
 ### BEGIN HIDDEN TESTS
 @points(1)
 def test_request_in_progress_seen_from_another_instance(student, cache, r):
-    """A key another process has claimed (still pending) makes once() raise RequestInProgress
-    without running; a result another process stored is replayed."""
+    """A key pending in another process raises RequestInProgress; its stored result is replayed."""
     module, client = cache
     pending = value(module.PENDING)
     r.set(value(module.idempotency_key("other-1")), pending, ex=60)
@@ -199,8 +198,10 @@ def test_cache_keys_are_separate(student, cache, r):
 
 @points(1)
 def test_the_window_does_not_restart_on_every_message(student, cache, r):
-    """Only a window's first message starts its expiry: later messages must not push it back, or a
-    customer who keeps sending would never be let through again."""
+    """Only a window's first message starts its expiry; later messages do not push it back.
+
+    Otherwise a customer who keeps sending would never be let through again.
+    """
     module, client = cache
     value(module.check_rate(client, 7, 3, 60))
     key = value(module.rate_key(7))
