@@ -1,8 +1,16 @@
 import json
+from pathlib import Path
 
 import pytest
 
-from graders.markers import MarkerError, hidden_line_ranges, notebook_to_starter, to_starter
+from graders.markers import (
+    MarkerError,
+    hidden_line_ranges,
+    notebook_to_starter,
+    stub_for,
+    takes_markers,
+    to_starter,
+)
 
 SOURCE = '''def greet(name):
     """Say hello."""
@@ -80,3 +88,24 @@ def test_notebook_code_cells_are_converted_and_outputs_cleared():
     assert "raise NotImplementedError()" in out["cells"][0]["source"]
     assert out["cells"][0]["outputs"] == [] and out["cells"][0]["execution_count"] is None
     assert out["cells"][1]["source"] == "### BEGIN SOLUTION stays"
+
+
+def test_files_that_are_not_python_get_a_comment_stub():
+    dockerfile = "FROM python:3.12-slim\n### BEGIN SOLUTION\nUSER app\n### END SOLUTION\n"
+    assert to_starter(dockerfile, "Dockerfile", stub=stub_for(Path("Dockerfile"))) == (
+        "FROM python:3.12-slim\n# YOUR CODE HERE\n"
+    )
+    compose = "services:\n  ### BEGIN SOLUTION\n  ### STARTER # TODO: app\n  app: {}\n  ### END SOLUTION\n"
+    assert to_starter(compose, "compose.yaml", stub=stub_for(Path("compose.yaml"))) == (
+        "services:\n  # TODO: app\n"
+    )
+    assert stub_for(Path("helpdesk.py")) == ("# YOUR CODE HERE", "raise NotImplementedError()")
+
+
+@pytest.mark.parametrize(
+    "name, marked",
+    [("helpdesk.py", True), ("lab.ipynb", True), ("Dockerfile", True), ("Dockerfile.dev", True),
+     ("compose.yaml", True), ("k8s.yml", True), ("README.md", False), ("uv.lock", False)],
+)
+def test_which_files_take_markers(name, marked):
+    assert takes_markers(Path(name)) is marked
