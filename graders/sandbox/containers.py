@@ -24,7 +24,7 @@ FLAG = re.compile(r"^--([a-z][a-z0-9-]*)(?:=(.*))?$")
 WITH_FLAGS = {"FROM", "COPY", "ADD", "RUN", "HEALTHCHECK"}
 WITH_PAIRS = {"ENV", "ARG", "LABEL"}
 HEALTHCHECK_CMD = re.compile(r"(?:^|\s)CMD\s+(.*)$", re.IGNORECASE | re.DOTALL)
-VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))")
+VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 class StaticFileError(ValueError):
@@ -89,8 +89,18 @@ def _pairs(instruction: str, value: str) -> dict[str, str | None]:
 
 
 def _substitute(text: str, args: dict[str, str | None]) -> str:
-    """`${NAME}` / `$NAME` replaced by a global ARG's default, as Docker does in FROM lines."""
-    return VARIABLE.sub(lambda m: args.get(m.group(1) or m.group(2)) or "", text)
+    """`${NAME}`, `$NAME`, `${NAME:-word}` and `${NAME:+word}` resolved with the global ARGs'
+    defaults, as Docker does in FROM lines."""
+
+    def value(m: re.Match) -> str:
+        current = args.get(m.group(1) or m.group(4)) or ""
+        if m.group(2) == "-":
+            return current or m.group(3)
+        if m.group(2) == "+":
+            return m.group(3) if current else ""
+        return current
+
+    return VARIABLE.sub(value, text)
 
 
 def _instruction(item: dict[str, Any]) -> dict[str, Any]:

@@ -57,6 +57,15 @@ def test_dockerfile_stages_flags_and_forms(write):
     assert by_name["CMD"]["exec"] == ["uvicorn", "api:app"]
 
 
+def test_from_lines_resolve_global_args_like_docker(write):
+    text = (
+        "ARG V=3.12\nARG EMPTY\n"
+        "FROM python:${V}-slim\nFROM python:${EMPTY:-3.11}\nFROM python:${V:+3.13}\nFROM $V\n"
+    )
+    images = [s["image"] for s in parse_dockerfile(write("Dockerfile", text))["stages"]]
+    assert images == ["python:3.12-slim", "python:3.11", "python:3.13", "3.12"]
+
+
 def test_dockerfile_shell_forms_and_problems(write):
     parsed = parse_dockerfile(
         write("Dockerfile", "FROM alpine:3.20\nCMD uvicorn api:app\nHEALTHCHECK NONE\n")

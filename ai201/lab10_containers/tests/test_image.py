@@ -128,7 +128,7 @@ def test_healthcheck_asks_healthz(student):
         return
     compose = value(student.helpers.parse_compose("compose.yaml"))["data"]
     tests = [
-        str(s.get("healthcheck", {}).get("test", ""))
+        str((s.get("healthcheck") or {}).get("test", ""))
         for s in (compose.get("services") or {}).values()
         if isinstance(s, dict) and "build" in s
     ]
