@@ -79,7 +79,8 @@ def test_uv_lock_matches_pyproject(project: Path) -> None:
         _requirement_name(r) for extra in pyproject.get("optional-dependencies", {}).values() for r in extra
     }
     assert locked == wanted, (
-        f"{project / 'uv.lock'} is stale (run `uv lock` there): missing {sorted(wanted - locked)}, "
+        f"{project / 'uv.lock'} is stale (there: `pip install uv && uv lock --python 3.12`): "
+        f"missing {sorted(wanted - locked)}, "
         f"extra {sorted(locked - wanted)}"
     )
 

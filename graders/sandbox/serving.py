@@ -28,12 +28,15 @@ def _load(target: str) -> Any:
     return obj
 
 
-def serve_app(target: str, startup_timeout: float = 10.0) -> str:
-    """Serve the ASGI app `module:attribute` on 127.0.0.1 (lifespan events run); returns
-    `http://127.0.0.1:<port>` once uvicorn accepts connections."""
+def serve_app(target: str, factory: bool = False, startup_timeout: float = 10.0) -> str:
+    """Serve the ASGI app `module:attribute` (with `factory`, the app that calling it returns) on
+    127.0.0.1, lifespan events included; returns `http://127.0.0.1:<port>` once uvicorn accepts
+    connections."""
     import uvicorn
 
     app = _load(target)
+    if factory:
+        app = app()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))  # bound here and handed over: no race for the port

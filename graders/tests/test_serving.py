@@ -28,6 +28,9 @@ async def broken(app):
     yield
 
 failing = FastAPI(lifespan=broken)
+
+def create_app():
+    return app
 """
 
 
@@ -47,8 +50,9 @@ def serve(zygote, tmp_path):
     helpers = sandbox.request({"op": "import", "module": "graders.sandbox.helpers"}, 10, "import")["ref"]
     serve_app = sandbox.request({"op": "getattr", "ref": helpers, "name": "serve_app"}, 5, "serve_app")["ref"]
 
-    def call(target):
-        url = sandbox.request({"op": "call", "ref": serve_app, "args": [target]}, 15, "serve_app()")["ref"]
+    def call(target, **kwargs):
+        request = {"op": "call", "ref": serve_app, "args": [target], "kwargs": kwargs}
+        url = sandbox.request(request, 15, "serve_app()")["ref"]
         return sandbox.request({"op": "value", "ref": url}, 5, "url")["value"]
 
     yield call
@@ -61,7 +65,7 @@ def test_the_app_answers_http_from_the_sandbox(serve):
     response = httpx.get(f"{url}/healthz", timeout=5)
     assert response.status_code == 200 and response.json() == {"status": "ok", "ready": True}
     assert httpx.get(f"{url}/nope", timeout=5).status_code == 404
-    second = serve("api:app")  # each call its own port
+    second = serve("api:create_app", factory=True)  # each call its own port
     assert second != url and httpx.get(f"{second}/healthz", timeout=5).status_code == 200
 
 
