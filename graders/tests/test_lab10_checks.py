@@ -97,6 +97,44 @@ VARIANTS = {
         {"test_app_postgres_and_redis_services"},
     ),
     "a YAML bomb": (DOCKERFILE, BOMB, COMPOSE_TESTS),
+    # valid alternatives pass everything
+    "ENTRYPOINT plus CMD, a named user, digests": (
+        _swap(
+            _swap(
+                _swap(
+                    DOCKERFILE,
+                    EXEC_CMD,
+                    'ENTRYPOINT ["uvicorn", "api:app"]\nCMD ["--host=0.0.0.0", "--port=8000"]',
+                ),
+                "USER 10001:10001",
+                "USER app",
+            ),
+            "ghcr.io/astral-sh/uv:0.13.9",
+            "ghcr.io/astral-sh/uv@sha256:" + "0" * 64,
+        ),
+        COMPOSE,
+        set(),
+    ),
+    "list-form environment, long-form volume, loopback port": (
+        DOCKERFILE,
+        _swap(
+            _swap(
+                _swap(
+                    COMPOSE,
+                    f"      POSTGRES_PASSWORD: {PASSWORD}",
+                    "      - POSTGRES_PASSWORD=${POSTGRES_PASSWORD}",
+                ).replace(
+                    "      POSTGRES_USER: helpdesk\n      POSTGRES_DB: helpdesk\n",
+                    "      - POSTGRES_USER=helpdesk\n      - POSTGRES_DB=helpdesk\n",
+                ),
+                "      - pgdata:/var/lib/postgresql/data",
+                "      - type: volume\n        source: pgdata\n        target: /var/lib/postgresql/data",
+            ),
+            '"8000:8000"',
+            '"127.0.0.1:8000:8000"',
+        ),
+        set(),
+    ),
 }
 
 

@@ -103,19 +103,22 @@ def test_final_stage_runs_as_non_root(student):
 
 @points(1)
 def test_exposes_8000_and_serves_on_all_interfaces(student):
-    """EXPOSE 8000, and a CMD in exec (JSON) form that serves on 0.0.0.0, port 8000."""
+    """EXPOSE 8000, and a CMD (or ENTRYPOINT) in exec (JSON) form that serves on 0.0.0.0, port 8000."""
     final = _stages(student)[-1]
     exposed = [p.split("/")[0] for e in _all(final, "EXPOSE") for p in e["args"]]
     assert "8000" in exposed, f"the final stage exposes {exposed or 'no port'}; EXPOSE 8000"
-    cmd = _last(final, "CMD")
-    assert cmd is not None, "the final stage has no CMD"
-    assert cmd["exec"] is not None, (
-        f'line {cmd["line"]}: write CMD in exec form, CMD ["uvicorn", ...], so the server is PID 1 '
-        "and receives docker stop's SIGTERM"
-    )
-    words = " ".join(cmd["exec"]).replace("=", " ").split()
-    assert "0.0.0.0" in words, f"line {cmd['line']}: bind 0.0.0.0 (127.0.0.1 is unreachable from outside)"
-    assert "8000" in words, f"line {cmd['line']}: serve on port 8000"
+    parts = [i for i in (_last(final, "ENTRYPOINT"), _last(final, "CMD")) if i is not None]
+    assert parts, "the final stage has no CMD"
+    for part in parts:
+        assert part["exec"] is not None, (
+            f"line {part['line']}: write {part['instruction']} in exec form, "
+            f'{part["instruction"]} ["uvicorn", ...], so the server is PID 1 and receives docker stop\'s SIGTERM'
+        )
+    words = " ".join(w for part in parts for w in part["exec"]).replace("=", " ").split()
+    line = parts[-1]["line"]
+    all_interfaces = "0.0.0.0" in words or words[:2] == ["fastapi", "run"]  # fastapi run binds 0.0.0.0
+    assert all_interfaces, f"line {line}: bind 0.0.0.0 (127.0.0.1 is unreachable from outside the container)"
+    assert "8000" in words, f"line {line}: serve on port 8000"
 
 
 @points(1)
