@@ -1,5 +1,7 @@
 """Builders that tests call inside the sandbox (`student.helpers.X(...)`), for objects that cannot
-travel as JSON: scripted models, and JSON summaries of what a scripted model was asked."""
+travel as JSON: scripted models, JSON summaries of what a scripted model was asked, and static
+views of a student's Dockerfile and compose file (`parse_dockerfile`, `parse_compose`), and a
+student's ASGI app served over HTTP (`serve_app`)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,9 @@ import json
 from typing import Any
 
 from agents.testing import ScriptedModel, assistant_message, function_call
+
+from graders.sandbox.containers import parse_compose, parse_dockerfile  # noqa: F401 - builders for tests
+from graders.sandbox.serving import serve_app  # noqa: F401 - builder for tests over HTTP
 
 
 def _turn(turn: dict[str, Any], index: int) -> Any:
