@@ -95,7 +95,7 @@ def test_uv_lock_matches_pyproject(project: Path) -> None:
         _requirement_name(r) for extra in pyproject.get("optional-dependencies", {}).values() for r in extra
     }
     assert locked == wanted, (
-        f"{project / 'uv.lock'} is stale (there: `pip install uv && uv lock --python 3.12`): "
+        f"{project / 'uv.lock'} is stale (there: `pip install uv && uv lock`): "
         f"missing {sorted(wanted - locked)}, "
         f"extra {sorted(locked - wanted)}"
     )
