@@ -1,0 +1,146 @@
+"""An nbgrader course directory built from a notebook lab, and the nbgrader commands run in it.
+
+nbgrader's own layout: `source/<assignment>/<notebook>.ipynb` (the instructor's notebook, with
+solutions and hidden tests), `release/` (what `nbgrader generate_assignment` hands to students),
+`submitted/<student>/<assignment>/` (what `nbgrader autograde` grades) and `gradebook.db`.
+The assignment is the lab id; nbgrader runs as a separate process (`python -m nbgrader`), and the
+student's cells run in the Jupyter kernel it starts, never in the process that writes our grades.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+COURSE_ID = "daca"
+STARTUP_TIMEOUT = 60  # seconds for a kernel to start (the Agents SDK import alone takes ~3 s)
+
+
+class NbgraderError(RuntimeError):
+    """An nbgrader command failed; the message carries its output."""
+
+
+def ensure_python3_kernelspec() -> None:
+    """Install ipykernel's `python3` kernelspec into `sys.prefix` unless one is visible."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if "python3" not in KernelSpecManager().find_kernel_specs():
+        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix"], check=True)
+
+
+def config_text(root: Path, cell_timeout: float) -> str:
+    """`nbgrader_config.py`: the course root and id, and how long one cell may run."""
+    return (
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(root)!r}\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+        f"c.Execute.timeout = {max(1, round(cell_timeout))}\n"
+        f"c.Execute.startup_timeout = {STARTUP_TIMEOUT}\n"
+    )
+
+
+def nbgrader_env(root: Path) -> dict[str, str]:
+    """The environment of nbgrader and its kernels: Jupyter's runtime files stay in the course,
+    and warnings are silenced (nbgrader scores a test cell that writes to stderr as failed)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER_", "PYTEST_"))}
+    env.update(
+        JUPYTER_RUNTIME_DIR=str(root / ".runtime"),
+        JUPYTER_DATA_DIR=str(root / ".data"),
+        PYTHONWARNINGS="ignore",
+        PYTHONDONTWRITEBYTECODE="1",
+        OPENAI_AGENTS_DISABLE_TRACING="1",
+    )
+    return env
+
+
+def run_nbgrader(
+    root: Path, *args: str, timeout: float | None = None, tolerated_error: str | None = None
+) -> float:
+    """Run `python -m nbgrader ARGS` in the course `root`; return its wall time in seconds.
+
+    Raises NbgraderError when it fails (unless its stderr contains `tolerated_error`) or runs longer
+    than `timeout`; a timed-out nbgrader is killed with the kernels it started."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=root,
+        env=nbgrader_env(root),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # one process group: nbgrader and its kernels die together
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise NbgraderError(f"nbgrader {args[0]} took longer than {timeout:g} s and was stopped") from None
+    if proc.returncode != 0 and not (tolerated_error and tolerated_error in err):
+        raise NbgraderError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n{out}{err}")
+    return time.perf_counter() - started
+
+
+@dataclass(frozen=True)
+class Course:
+    """One nbgrader course directory holding one assignment with one notebook."""
+
+    root: Path
+    assignment: str
+    notebook: str  # file name, e.g. prompt_chaining.ipynb
+
+    @property
+    def notebook_id(self) -> str:
+        return Path(self.notebook).stem
+
+    @property
+    def gradebook_url(self) -> str:
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    def source_path(self) -> Path:
+        return self.root / "source" / self.assignment / self.notebook
+
+    def release_path(self) -> Path:
+        return self.root / "release" / self.assignment / self.notebook
+
+    def autograded_path(self, student: str) -> Path:
+        return self.root / "autograded" / student / self.assignment / self.notebook
+
+    def submit(self, student: str, notebook_text: str) -> None:
+        """Put a student's notebook where `nbgrader autograde` looks for it."""
+        folder = self.root / "submitted" / student / self.assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / self.notebook).write_text(notebook_text, encoding="utf-8")
+
+    def autograde(self, timeout: float | None = None) -> float:
+        """`nbgrader autograde` every submitted notebook; returns the wall time."""
+        return run_nbgrader(self.root, "autograde", self.assignment, "--force", timeout=timeout)
+
+    def copy(self, root: Path) -> Course:
+        """The released course (config, source, release, gradebook) copied to `root`, with no
+        submissions: shards of a batch start from one `generate_assignment`."""
+        shutil.copytree(self.root, root, ignore=shutil.ignore_patterns("submitted", "autograded", ".*"))
+        (root / "nbgrader_config.py").write_text(
+            (self.root / "nbgrader_config.py").read_text().replace(repr(str(self.root)), repr(str(root)))
+        )
+        return Course(root, self.assignment, self.notebook)
+
+
+def build_course(root: Path, assignment: str, notebook: str, source_text: str, cell_timeout: float) -> Course:
+    """Write the course directory under `root` (absent or empty) and release the assignment with
+    `nbgrader generate_assignment`, which records the test cells (hidden tests included) in the
+    gradebook; `autograde` later restores them from there into every submission."""
+    ensure_python3_kernelspec()
+    root.mkdir(parents=True, exist_ok=True)
+    course = Course(root.resolve(), assignment, notebook)
+    course.source_path().parent.mkdir(parents=True)
+    course.source_path().write_text(source_text, encoding="utf-8")
+    (course.root / "nbgrader_config.py").write_text(config_text(course.root, cell_timeout))
+    run_nbgrader(course.root, "generate_assignment", assignment, "--force", timeout=120)
+    return course

@@ -1,0 +1,150 @@
+"""Grading notebook labs with real nbgrader: batches, a student's check, self-verification.
+
+Every path builds a throw-away nbgrader course from the lab's notebook, releases it with
+`generate_assignment`, puts the notebooks to grade under `submitted/`, runs `autograde`, and reads
+nbgrader's gradebook back as `RunResult`s (results.py). A batch is split into shards, each a copy
+of the released course with its own `autograde` process, so that cores are used in parallel.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from graders.labspec import Lab
+from graders.markers import notebook_to_starter
+from graders.notebooks.cells import NotebookError, TestCell, load_notebook, test_cells
+from graders.notebooks.course import Course, NbgraderError, build_course
+from graders.notebooks.results import cell_sources, read_results
+from graders.release import RELEASE_FILE
+from graders.runner import RunResult
+from graders.scoring import Score, score
+
+AUTOGRADE_STARTUP = 60  # seconds an autograde process may spend on its own start, beyond the cells
+
+
+def lab_notebook(lab: Lab) -> Path:
+    return lab.root / lab.spec.files[0]
+
+
+def lab_cells(lab: Lab) -> list[TestCell]:
+    return test_cells(lab_notebook(lab))
+
+
+def _course(lab: Lab, source_text: str, folder: Path) -> Course:
+    return build_course(
+        folder, lab.id, lab_notebook(lab).name, source_text, cell_timeout=lab.spec.limits.test_timeout
+    )
+
+
+def _autograde_shard(
+    course: Course, lab: Lab, cells, texts: dict[str, str]
+) -> dict[str, tuple[RunResult, float]]:
+    for student, text in texts.items():
+        course.submit(student, text)
+    timeout = AUTOGRADE_STARTUP + lab.spec.limits.timeout * len(texts)
+    started, failure = time.perf_counter(), ""
+    try:
+        course.autograde(timeout=timeout)
+    except NbgraderError as exc:  # some notebooks may still be graded: read what there is
+        failure = str(exc)[-2000:]
+    seconds = (time.perf_counter() - started) / len(texts)
+    results = read_results(course, cells, list(texts))
+    for result in results.values():
+        if failure and not result.outcomes:
+            result.problem = failure
+    return {s: (r, seconds) for s, r in results.items()}
+
+
+def grade_texts(
+    lab: Lab,
+    texts: dict[str, str],
+    workdir: Path,
+    *,
+    source_text: str | None = None,
+    jobs: int = 1,
+    done: Callable[[str, RunResult, float], None] | None = None,
+) -> dict[str, tuple[RunResult, float]]:
+    """Autograde each student's notebook text (student -> text) against the lab's notebook (or
+    `source_text`); returns student -> (result, seconds). A notebook that is not valid is not
+    given to nbgrader: its result names the file and the problem."""
+    source_text = source_text if source_text is not None else lab_notebook(lab).read_text(encoding="utf-8")
+    cells = test_cells(lab_notebook(lab), source_text)
+    name = lab_notebook(lab).name
+    out: dict[str, tuple[RunResult, float]] = {}
+    valid: dict[str, str] = {}
+    for student, text in texts.items():
+        try:
+            load_notebook(text, name)
+            valid[student] = text
+        except NotebookError as exc:
+            out[student] = (RunResult(problem=str(exc)), 0.0)
+            if done:
+                done(student, *out[student])
+    if not valid:
+        return out
+    released = _course(lab, source_text, workdir / "course")
+    students = list(valid)
+    count = max(1, min(jobs, len(students)))
+    shards = [students[i::count] for i in range(count)]
+    courses = [released] + [released.copy(workdir / f"shard{i}") for i in range(1, len(shards))]
+    with ThreadPoolExecutor(len(shards)) as pool:
+        futures = [
+            pool.submit(_autograde_shard, c, lab, cells, {s: valid[s] for s in shard})
+            for c, shard in zip(courses, shards, strict=True)
+        ]
+        for future in futures:
+            for student, (result, seconds) in future.result().items():
+                out[student] = (result, seconds)
+                if done:
+                    done(student, result, seconds)
+    return out
+
+
+def _release_starter(lab: Lab, course_root: Path) -> str | None:
+    """The notebook as `daca release` handed it out, when this is a student edition."""
+    try:
+        record = json.loads((course_root / RELEASE_FILE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return record.get("starters", {}).get(str(lab_notebook(lab).relative_to(course_root)))
+
+
+def check_notebook(lab: Lab, course_root: Path, *, hidden: bool = False) -> Score:
+    """`daca check` of a notebook lab: the student's notebook autograded by nbgrader against the
+    instructor's test cells (`hidden`) or the visible ones of the released notebook."""
+    path = lab_notebook(lab)
+    if hidden:
+        source = path.read_text(encoding="utf-8")
+    else:  # test cells as released, so an edited test cell changes nothing
+        source = notebook_to_starter(
+            _release_starter(lab, course_root) or path.read_text(encoding="utf-8"), str(path)
+        )
+    infos = [c.info for c in test_cells(path, source) if hidden or not c.info.hidden]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return Score([], f"{path}: {exc}")
+    with tempfile.TemporaryDirectory(prefix="daca-nbcheck-") as tmp:
+        ((result, _),) = grade_texts(lab, {"student": text}, Path(tmp), source_text=source).values()
+    return score(infos, result)
+
+
+def verify_notebook(lab: Lab) -> tuple[Score, Score, list[str]]:
+    """The reference notebook and its starter, autograded in one nbgrader run; also proves that
+    the starter `daca release` writes is what nbgrader's `generate_assignment` releases."""
+    path = lab_notebook(lab)
+    source = path.read_text(encoding="utf-8")
+    starter = notebook_to_starter(source, str(path))
+    infos = [c.info for c in lab_cells(lab)]
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="daca-nbverify-") as tmp:
+        results = grade_texts(lab, {"solution": source, "starter": starter}, Path(tmp), source_text=source)
+        released = Course(Path(tmp) / "course", lab.id, path.name).release_path()
+        if released.is_file() and cell_sources(released.read_text()) != cell_sources(starter):
+            problems.append("the starter differs from nbgrader's generate_assignment release")
+    return score(infos, results["solution"][0]), score(infos, results["starter"][0]), problems

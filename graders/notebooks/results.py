@@ -1,0 +1,89 @@
+"""nbgrader's scores, as the project's own results.
+
+Points come from nbgrader's gradebook (`nbgrader.api.Gradebook`), one `Grade` per test cell; why a
+cell failed comes from the notebook nbgrader executed (`autograded/`), the error it recorded.
+Each student's cells become a `RunResult` keyed like the `TestInfo` ids of `cells.test_cells`, so
+scoring, the gradebook, feedback and exports treat notebook labs like pytest labs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from graders.notebooks.cells import TestCell, source_of
+from graders.notebooks.course import COURSE_ID, Course
+from graders.runner import Outcome, RunResult
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+KINDS = {"AssertionError": "failed", "CellTimeoutError": "timeout", "DeadKernelError": "crash"}
+WITHHELD = "details withheld: this cell has hidden tests"
+
+
+def _failure(cell: dict, has_hidden: bool) -> tuple[str, str, str]:
+    """Kind, message and printed output of a failed test cell of an executed notebook."""
+    printed = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stdout")
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            name, value = output.get("ename", "Error"), output.get("evalue", "")
+            kind = KINDS.get(name, "error")
+            if has_hidden:
+                return kind, f"{name} ({WITHHELD})", ""
+            trace = ANSI.sub("", "\n".join(output.get("traceback", [])))
+            lines = [x for x in trace.splitlines() if x.strip() and "Traceback (most recent" not in x][-12:]
+            return kind, "\n".join([f"{name}: {value}".rstrip(": "), *lines]), printed
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            text = "" if has_hidden else ANSI.sub("", output.get("text", ""))[-800:]
+            return "error", f"the cell wrote to stderr, which nbgrader scores as a failure\n{text}", printed
+    return "failed", "nbgrader gave this cell less than full marks", printed
+
+
+def _executed_cells(course: Course, student: str) -> dict[str, dict]:
+    path = course.autograded_path(student)
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return {
+        c["metadata"]["nbgrader"]["grade_id"]: c
+        for c in nb.get("cells", [])
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    }
+
+
+def read_results(course: Course, cells: list[TestCell], students: list[str]) -> dict[str, RunResult]:
+    """Each student's outcome per test cell, from nbgrader's gradebook after `autograde`."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    by_grade_id = {c.info.id.split("::", 1)[1]: c for c in cells}
+    results: dict[str, RunResult] = {}
+    with Gradebook(course.gradebook_url, course_id=COURSE_ID) as gradebook:
+        for student in students:
+            try:
+                notebook = gradebook.find_submission_notebook(course.notebook_id, course.assignment, student)
+            except MissingEntry:
+                results[student] = RunResult(problem="nbgrader did not grade this notebook (see its log)")
+                continue
+            executed = _executed_cells(course, student)
+            result = RunResult(enforced={"grader": "nbgrader autograde"})
+            for grade in notebook.grades:
+                cell = by_grade_id.get(grade.name)
+                if cell is None:  # a solution cell with points, or one the lab does not know
+                    continue
+                score = grade.auto_score or 0.0
+                if score >= grade.max_score:
+                    result.outcomes[cell.info.id] = Outcome(passed=True)
+                    continue
+                kind, message, printed = _failure(executed.get(grade.name, {}), cell.has_hidden)
+                if score > 0:  # cells.py refuses cells that could give it; say so if it happens
+                    message = f"partial credit {score:g}/{grade.max_score:g} counts as a failure\n{message}"
+                result.outcomes[cell.info.id] = Outcome(
+                    passed=False, kind=kind, message=message, output=printed
+                )
+            results[student] = result
+    return results
+
+
+def cell_sources(text: str) -> list[str]:
+    """The code of every code cell of a notebook text, for comparing editions."""
+    return [source_of(c).rstrip() for c in json.loads(text)["cells"] if c["cell_type"] == "code"]
