@@ -1,7 +1,9 @@
 """nbgrader's scores, as the project's own results.
 
-Points come from nbgrader's gradebook (`nbgrader.api.Gradebook`), one `Grade` per test cell; why a
-cell failed comes from the notebook nbgrader executed (`autograded/`), the error it recorded.
+Points come from nbgrader's gradebook, one `grade` row per cell, read with SQL from its SQLite file:
+importing `nbgrader.api` costs seconds (through nbformat and jsonschema) on every `daca check`, and
+a test pins this query to `nbgrader.api.Gradebook`'s answers. Why a cell failed comes from the
+notebook nbgrader executed (`autograded/`), the error it recorded.
 Each student's cells become a `RunResult` keyed like the `TestInfo` ids of `cells.test_cells`, so
 scoring, the gradebook, feedback and exports treat notebook labs like pytest labs.
 """
@@ -10,14 +12,27 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 
 from graders.notebooks.cells import TestCell, source_of
-from graders.notebooks.course import COURSE_ID, Course
+from graders.notebooks.course import Course
 from graders.runner import Outcome, RunResult
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 KINDS = {"AssertionError": "failed", "CellTimeoutError": "timeout", "DeadKernelError": "crash"}
 WITHHELD = "details withheld: this cell has hidden tests"
+GRADES = """
+SELECT student.id, base_cell.name, grade.auto_score, grade_cells.max_score
+FROM grade
+JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id
+JOIN notebook ON submitted_notebook.notebook_id = notebook.id
+JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id
+JOIN assignment ON submitted_assignment.assignment_id = assignment.id
+JOIN student ON submitted_assignment.student_id = student.id
+JOIN base_cell ON grade.cell_id = base_cell.id
+JOIN grade_cells ON grade_cells.id = base_cell.id
+WHERE assignment.name = ? AND notebook.name = ?
+"""
 
 
 def _failure(cell: dict, has_hidden: bool) -> tuple[str, str, str]:
@@ -51,36 +66,42 @@ def _executed_cells(course: Course, student: str) -> dict[str, dict]:
     }
 
 
+def read_grades(course: Course) -> dict[str, dict[str, tuple[float | None, float]]]:
+    """student -> grade_id -> (auto_score, max_score) of every graded cell nbgrader recorded."""
+    grades: dict[str, dict[str, tuple[float | None, float]]] = {}
+    db = sqlite3.connect(f"file:{course.root / 'gradebook.db'}?mode=ro", uri=True)
+    try:
+        for student, grade_id, auto, most in db.execute(GRADES, (course.assignment, course.notebook_id)):
+            grades.setdefault(student, {})[grade_id] = (auto, most)
+    finally:
+        db.close()
+    return grades
+
+
 def read_results(course: Course, cells: list[TestCell], students: list[str]) -> dict[str, RunResult]:
     """Each student's outcome per test cell, from nbgrader's gradebook after `autograde`."""
-    from nbgrader.api import Gradebook, MissingEntry
-
     by_grade_id = {c.info.id.split("::", 1)[1]: c for c in cells}
+    grades = read_grades(course)
     results: dict[str, RunResult] = {}
-    with Gradebook(course.gradebook_url, course_id=COURSE_ID) as gradebook:
-        for student in students:
-            try:
-                notebook = gradebook.find_submission_notebook(course.notebook_id, course.assignment, student)
-            except MissingEntry:
-                results[student] = RunResult(problem="nbgrader did not grade this notebook (see its log)")
+    for student in students:
+        if student not in grades:
+            results[student] = RunResult(problem="nbgrader did not grade this notebook (see its log)")
+            continue
+        executed = _executed_cells(course, student)
+        result = RunResult(enforced={"grader": "nbgrader autograde"})
+        for grade_id, (auto, most) in grades[student].items():
+            cell = by_grade_id.get(grade_id)
+            if cell is None:  # a solution cell with points, or one the lab does not know
                 continue
-            executed = _executed_cells(course, student)
-            result = RunResult(enforced={"grader": "nbgrader autograde"})
-            for grade in notebook.grades:
-                cell = by_grade_id.get(grade.name)
-                if cell is None:  # a solution cell with points, or one the lab does not know
-                    continue
-                score = grade.auto_score or 0.0
-                if score >= grade.max_score:
-                    result.outcomes[cell.info.id] = Outcome(passed=True)
-                    continue
-                kind, message, printed = _failure(executed.get(grade.name, {}), cell.has_hidden)
-                if score > 0:  # cells.py refuses cells that could give it; say so if it happens
-                    message = f"partial credit {score:g}/{grade.max_score:g} counts as a failure\n{message}"
-                result.outcomes[cell.info.id] = Outcome(
-                    passed=False, kind=kind, message=message, output=printed
-                )
-            results[student] = result
+            score = auto or 0.0
+            if score >= most:
+                result.outcomes[cell.info.id] = Outcome(passed=True)
+                continue
+            kind, message, printed = _failure(executed.get(grade_id, {}), cell.has_hidden)
+            if score > 0:  # cells.py refuses cells that could give it; say so if it happens
+                message = f"partial credit {score:g}/{most:g} counts as a failure\n{message}"
+            result.outcomes[cell.info.id] = Outcome(passed=False, kind=kind, message=message, output=printed)
+        results[student] = result
     return results
 
 
