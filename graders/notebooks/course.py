@@ -9,6 +9,7 @@ student's cells run in the Jupyter kernel it starts, never in the process that w
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 COURSE_ID = "daca"
@@ -38,14 +40,16 @@ def ensure_python3_kernelspec() -> None:
         subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix"], check=True)
 
 
-def config_text(root: Path, cell_timeout: float) -> str:
-    """`nbgrader_config.py`: the course root and id, and how long one cell may run."""
+def config_text(cell_timeout: float) -> str:
+    """`nbgrader_config.py`: the course id and how long one cell may run. No root: nbgrader runs in
+    the course folder, its default root, so a copied course works where it lands."""
     return (
         "c = get_config()\n"
-        f"c.CourseDirectory.root = {str(root)!r}\n"
         f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
         f"c.Execute.timeout = {max(1, round(cell_timeout))}\n"
         f"c.Execute.startup_timeout = {STARTUP_TIMEOUT}\n"
+        # a graded kernel has nothing to save: a graceful shutdown only waits ~2 s per notebook
+        'c.Execute.shutdown_kernel = "immediate"\n'
     )
 
 
@@ -131,10 +135,44 @@ class Course:
         """The released course (config, source, release, gradebook) copied to `root`, with no
         submissions: shards of a batch start from one `generate_assignment`."""
         shutil.copytree(self.root, root, ignore=shutil.ignore_patterns("submitted", "autograded", ".*"))
-        (root / "nbgrader_config.py").write_text(
-            (self.root / "nbgrader_config.py").read_text().replace(repr(str(self.root)), repr(str(root)))
-        )
-        return Course(root, self.assignment, self.notebook)
+        return Course(root.resolve(), self.assignment, self.notebook)
+
+
+def cache_dir() -> Path:
+    """$DACA_CACHE/nbgrader, else ~/.cache/daca/nbgrader (or under $XDG_CACHE_HOME)."""
+    if base := os.environ.get("DACA_CACHE"):
+        return Path(base) / "nbgrader"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "daca" / "nbgrader"
+
+
+def released_course(
+    root: Path, assignment: str, notebook: str, source_text: str, cell_timeout: float
+) -> Course:
+    """A released course at `root`, copied from a cache keyed by everything that shapes it:
+    `generate_assignment` costs seconds, and `daca check`/`watch` release the same notebook often."""
+    key = hashlib.sha256(
+        "\0".join(
+            [
+                version("nbgrader"),
+                config_text(cell_timeout),
+                assignment,
+                notebook,
+                str(cell_timeout),
+                source_text,
+            ]
+        ).encode()
+    ).hexdigest()[:24]
+    cached = cache_dir() / key
+    if not (cached / "gradebook.db").is_file():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        staging = cached.parent / f".{key}.{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        build_course(staging, assignment, notebook, source_text, cell_timeout)
+        try:
+            staging.rename(cached)  # atomic: a concurrent build of the same key just loses
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+    return Course(cached, assignment, notebook).copy(root)
 
 
 def build_course(root: Path, assignment: str, notebook: str, source_text: str, cell_timeout: float) -> Course:
@@ -146,6 +184,6 @@ def build_course(root: Path, assignment: str, notebook: str, source_text: str, c
     course = Course(root.resolve(), assignment, notebook)
     course.source_path().parent.mkdir(parents=True)
     course.source_path().write_text(source_text, encoding="utf-8")
-    (course.root / "nbgrader_config.py").write_text(config_text(course.root, cell_timeout))
+    (course.root / "nbgrader_config.py").write_text(config_text(cell_timeout))
     run_nbgrader(course.root, "generate_assignment", assignment, "--force", timeout=120)
     return course

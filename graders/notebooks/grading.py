@@ -18,7 +18,7 @@ from pathlib import Path
 from graders.labspec import Lab
 from graders.markers import notebook_to_starter
 from graders.notebooks.cells import NotebookError, TestCell, load_notebook, test_cells
-from graders.notebooks.course import Course, NbgraderError, build_course
+from graders.notebooks.course import Course, NbgraderError, released_course
 from graders.notebooks.results import cell_sources, read_results
 from graders.release import RELEASE_FILE
 from graders.runner import RunResult
@@ -36,7 +36,7 @@ def lab_cells(lab: Lab) -> list[TestCell]:
 
 
 def _course(lab: Lab, source_text: str, folder: Path) -> Course:
-    return build_course(
+    return released_course(
         folder, lab.id, lab_notebook(lab).name, source_text, cell_timeout=lab.spec.limits.test_timeout
     )
 
@@ -143,7 +143,8 @@ def verify_notebook(lab: Lab) -> tuple[Score, Score, list[str]]:
     infos = [c.info for c in lab_cells(lab)]
     problems = []
     with tempfile.TemporaryDirectory(prefix="daca-nbverify-") as tmp:
-        results = grade_texts(lab, {"solution": source, "starter": starter}, Path(tmp), source_text=source)
+        texts = {"solution": source, "starter": starter}
+        results = grade_texts(lab, texts, Path(tmp), source_text=source, jobs=2)
         released = Course(Path(tmp) / "course", lab.id, path.name).release_path()
         if released.is_file() and cell_sources(released.read_text()) != cell_sources(starter):
             problems.append("the starter differs from nbgrader's generate_assignment release")

@@ -45,7 +45,8 @@ def _failure(cell: dict, has_hidden: bool) -> tuple[str, str, str]:
             if has_hidden:
                 return kind, f"{name} ({WITHHELD})", ""
             trace = ANSI.sub("", "\n".join(output.get("traceback", [])))
-            lines = [x for x in trace.splitlines() if x.strip() and "Traceback (most recent" not in x][-12:]
+            lines = [x for x in trace.splitlines() if x.strip("- ") and "Traceback (most recent" not in x]
+            lines = lines[-12:]
             return kind, "\n".join([f"{name}: {value}".rstrip(": "), *lines]), printed
         if output.get("output_type") == "stream" and output.get("name") == "stderr":
             text = "" if has_hidden else ANSI.sub("", output.get("text", ""))[-800:]
