@@ -66,9 +66,12 @@ def verify_lab(lab: Lab, course_root: Path, zygote: Zygote | None) -> LabVerdict
             )
     for t in starter.tests:
         if t.outcome.passed and not t.info.passes_on_starter:
-            verdict.problems.append(
-                f"starter passes {t.info.id} (mark it @passes_on_starter(reason) if meant)"
+            fix = (
+                "every test cell must fail"
+                if lab.is_notebook
+                else "mark it @passes_on_starter(reason) if meant"
             )
+            verdict.problems.append(f"starter passes {t.info.id} ({fix})")
         if not t.outcome.passed and t.info.passes_on_starter:
             verdict.problems.append(f"starter fails {t.info.id}, marked as passing on the starter")
     if not any(t.info.hidden for t in solution.tests):

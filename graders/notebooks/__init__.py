@@ -6,7 +6,7 @@ builds an nbgrader course from it, runs `generate_assignment` and `autograde`, a
 gradebook back into the project's results, so the gradebook, feedback and exports are shared.
 """
 
-from graders.notebooks.cells import NotebookError, TestCell, test_cells
+from graders.notebooks.cells import NotebookError, TestCell, graded_cells
 from graders.notebooks.course import Course, NbgraderError, build_course
 from graders.notebooks.grading import check_notebook, grade_texts, lab_cells, verify_notebook
 
@@ -19,6 +19,6 @@ __all__ = [
     "check_notebook",
     "grade_texts",
     "lab_cells",
-    "test_cells",
+    "graded_cells",
     "verify_notebook",
 ]

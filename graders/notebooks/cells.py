@@ -88,7 +88,7 @@ def _check_last_statement(code: str, where: str) -> None:
         )
 
 
-def test_cells(path: Path, text: str | None = None) -> list[TestCell]:
+def graded_cells(path: Path, text: str | None = None) -> list[TestCell]:
     """Every autograded test cell of the notebook at `path`, in order."""
     where = str(path)
     nb = load_notebook(path.read_text(encoding="utf-8") if text is None else text, where)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from graders.labspec import Lab
 from graders.markers import notebook_to_starter
-from graders.notebooks.cells import NotebookError, TestCell, load_notebook, test_cells
+from graders.notebooks.cells import NotebookError, TestCell, graded_cells, load_notebook
 from graders.notebooks.course import Course, NbgraderError, released_course
 from graders.notebooks.results import cell_sources, read_results
 from graders.release import RELEASE_FILE
@@ -32,7 +32,7 @@ def lab_notebook(lab: Lab) -> Path:
 
 
 def lab_cells(lab: Lab) -> list[TestCell]:
-    return test_cells(lab_notebook(lab))
+    return graded_cells(lab_notebook(lab))
 
 
 def _course(lab: Lab, source_text: str, folder: Path) -> Course:
@@ -73,7 +73,7 @@ def grade_texts(
     `source_text`); returns student -> (result, seconds). A notebook that is not valid is not
     given to nbgrader: its result names the file and the problem."""
     source_text = source_text if source_text is not None else lab_notebook(lab).read_text(encoding="utf-8")
-    cells = test_cells(lab_notebook(lab), source_text)
+    cells = graded_cells(lab_notebook(lab), source_text)
     name = lab_notebook(lab).name
     out: dict[str, tuple[RunResult, float]] = {}
     valid: dict[str, str] = {}
@@ -124,7 +124,7 @@ def check_notebook(lab: Lab, course_root: Path, *, hidden: bool = False) -> Scor
         source = notebook_to_starter(
             _release_starter(lab, course_root) or path.read_text(encoding="utf-8"), str(path)
         )
-    infos = [c.info for c in test_cells(path, source) if hidden or not c.info.hidden]
+    infos = [c.info for c in graded_cells(path, source) if hidden or not c.info.hidden]
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -4,7 +4,7 @@ Points come from nbgrader's gradebook, one `grade` row per cell, read with SQL f
 importing `nbgrader.api` costs seconds (through nbformat and jsonschema) on every `daca check`, and
 a test pins this query to `nbgrader.api.Gradebook`'s answers. Why a cell failed comes from the
 notebook nbgrader executed (`autograded/`), the error it recorded.
-Each student's cells become a `RunResult` keyed like the `TestInfo` ids of `cells.test_cells`, so
+Each student's cells become a `RunResult` keyed like the `TestInfo` ids of `cells.graded_cells`, so
 scoring, the gradebook, feedback and exports treat notebook labs like pytest labs.
 """
 
