@@ -40,7 +40,7 @@ def _scores(lab: Lab, course_root: Path, zygote: Zygote | None) -> tuple[Score, 
     if lab.is_notebook:  # both in one nbgrader autograde run
         from graders.notebooks import verify_notebook
 
-        return verify_notebook(lab)
+        return verify_notebook(lab, course_root)
     hide = [str(course_root)]
     with tempfile.TemporaryDirectory(prefix="daca-verify-") as tmp:
         solution_files = _edition(

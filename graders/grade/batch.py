@@ -200,7 +200,8 @@ class Batch:
                 done(sub.student, RunResult(), 0.0)  # its notes say the notebook is missing
             work = self.out / ".work" / "nbgrader"
             shutil.rmtree(work, ignore_errors=True)
-            grade_texts(self.lab, texts, work, jobs=jobs, done=done)
+            hide = [str(self.course_root), str(self.out)]
+            grade_texts(self.lab, texts, work, jobs=jobs, hide=hide, done=done)
 
 
 def _progress(show: bool) -> Progress:

@@ -10,6 +10,7 @@ student's cells run in the Jupyter kernel it starts, never in the process that w
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -25,6 +26,7 @@ COURSE_ID = "daca"
 # (imported by nbformat) then skips `rfc3987_syntax`, whose grammar takes ~1.5-3 s to build in every
 # nbgrader process; nbformat's notebook schema uses no IRI formats.
 QUICK_IMPORTS = Path(__file__).with_name("_quick_imports")
+CHECKOUT = Path(__file__).resolve().parents[2]  # where `graders` is imported from, for the kernel
 STARTUP_TIMEOUT = 60  # seconds for a kernel to start (the Agents SDK import alone takes ~3 s)
 
 
@@ -53,14 +55,31 @@ def config_text(cell_timeout: float) -> str:
     )
 
 
-def nbgrader_env(root: Path) -> dict[str, str]:
+def write_kernelspec(root: Path) -> None:
+    """The course's own `python3` kernelspec (found first: JUPYTER_DATA_DIR is the course's): the
+    confining launcher of kernel.py instead of plain ipykernel."""
+    folder = root / ".data" / "kernels" / "python3"
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [sys.executable, "-m", "graders.notebooks.kernel", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "metadata": {"debugger": False},
+    }
+    (folder / "kernel.json").write_text(json.dumps(spec, indent=1))
+
+
+def nbgrader_env(root: Path, kernel_limits: dict | None = None) -> dict[str, str]:
     """The environment of nbgrader and its kernels: Jupyter's runtime files stay in the course,
-    and warnings are silenced (nbgrader scores a test cell that writes to stderr as failed)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER_", "PYTEST_"))}
+    warnings are silenced (nbgrader scores a test cell that writes to stderr as failed), and the
+    kernel launcher finds this checkout's `graders` and its limits."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER_", "PYTEST_", "DACA_KERNEL"))}
+    path = [str(QUICK_IMPORTS), str(CHECKOUT), os.environ.get("PYTHONPATH")]
     env.update(
         JUPYTER_RUNTIME_DIR=str(root / ".runtime"),
         JUPYTER_DATA_DIR=str(root / ".data"),
-        PYTHONPATH=os.pathsep.join(filter(None, [str(QUICK_IMPORTS), os.environ.get("PYTHONPATH")])),
+        PYTHONPATH=os.pathsep.join(filter(None, path)),
+        DACA_KERNEL_LIMITS=json.dumps(kernel_limits or {}),
         PYTHONWARNINGS="ignore",
         PYTHONDONTWRITEBYTECODE="1",
         OPENAI_AGENTS_DISABLE_TRACING="1",
@@ -69,7 +88,11 @@ def nbgrader_env(root: Path) -> dict[str, str]:
 
 
 def run_nbgrader(
-    root: Path, *args: str, timeout: float | None = None, tolerated_error: str | None = None
+    root: Path,
+    *args: str,
+    timeout: float | None = None,
+    tolerated_error: str | None = None,
+    kernel_limits: dict | None = None,
 ) -> float:
     """Run `python -m nbgrader ARGS` in the course `root`; return its wall time in seconds.
 
@@ -79,7 +102,7 @@ def run_nbgrader(
     proc = subprocess.Popen(
         [sys.executable, "-m", "nbgrader", *args],
         cwd=root,
-        env=nbgrader_env(root),
+        env=nbgrader_env(root, kernel_limits),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -127,9 +150,13 @@ class Course:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / self.notebook).write_text(notebook_text, encoding="utf-8")
 
-    def autograde(self, timeout: float | None = None) -> float:
-        """`nbgrader autograde` every submitted notebook; returns the wall time."""
-        return run_nbgrader(self.root, "autograde", self.assignment, "--force", timeout=timeout)
+    def autograde(self, timeout: float | None = None, kernel_limits: dict | None = None) -> float:
+        """`nbgrader autograde` every submitted notebook, each in a confined kernel (kernel.py)
+        with `kernel_limits` (memory_mb, processes, cpu_seconds, hide); returns the wall time."""
+        write_kernelspec(self.root)
+        return run_nbgrader(
+            self.root, "autograde", self.assignment, "--force", timeout=timeout, kernel_limits=kernel_limits
+        )
 
     def copy(self, root: Path) -> Course:
         """The released course (config, source, release, gradebook) copied to `root`, with no

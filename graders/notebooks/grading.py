@@ -9,6 +9,7 @@ of the released course with its own `autograde` process, so that cores are used 
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -41,22 +42,42 @@ def _course(lab: Lab, source_text: str, folder: Path) -> Course:
     )
 
 
+def _last_error(log: str) -> str:
+    """The last `SomethingError: message` line of nbgrader's log, e.g. why a kernel died."""
+    found = re.findall(r"^\s*([\w.]+(?:Error|Exception)): (.*)$", log, flags=re.M)
+    if found:
+        name, message = found[-1]
+        return f"{name.rsplit('.', 1)[-1]}: {message.strip()}"[:300]
+    return log.strip().splitlines()[-1][:300] if log.strip() else ""
+
+
+def _kernel_limits(lab: Lab, hide: list[str]) -> dict:
+    limits = lab.spec.limits
+    return {
+        "memory_mb": limits.memory_mb,
+        "processes": limits.processes,
+        "cpu_seconds": max(1, round(limits.timeout)),
+        "hide": [str(h) for h in hide],
+    }
+
+
 def _autograde_shard(
-    course: Course, lab: Lab, cells, texts: dict[str, str]
+    course: Course, lab: Lab, cells, texts: dict[str, str], hide: list[str]
 ) -> dict[str, tuple[RunResult, float]]:
     for student, text in texts.items():
         course.submit(student, text)
     timeout = AUTOGRADE_STARTUP + lab.spec.limits.timeout * len(texts)
     started, failure = time.perf_counter(), ""
     try:
-        course.autograde(timeout=timeout)
+        course.autograde(timeout=timeout, kernel_limits=_kernel_limits(lab, hide))
     except NbgraderError as exc:  # some notebooks may still be graded: read what there is
-        failure = str(exc)[-2000:]
+        failure = str(exc)
     seconds = (time.perf_counter() - started) / len(texts)
     results = read_results(course, cells, list(texts))
+    reason = _last_error(failure)
     for result in results.values():
-        if failure and not result.outcomes:
-            result.problem = failure
+        if reason and result.problem:
+            result.problem += f": {reason}"
     return {s: (r, seconds) for s, r in results.items()}
 
 
@@ -67,11 +88,13 @@ def grade_texts(
     *,
     source_text: str | None = None,
     jobs: int = 1,
+    hide: list[str] = (),
     done: Callable[[str, RunResult, float], None] | None = None,
 ) -> dict[str, tuple[RunResult, float]]:
     """Autograde each student's notebook text (student -> text) against the lab's notebook (or
     `source_text`); returns student -> (result, seconds). A notebook that is not valid is not
-    given to nbgrader: its result names the file and the problem."""
+    given to nbgrader: its result names the file and the problem. `hide`: folders the kernels
+    must not see (the course checkout, the grading output)."""
     source_text = source_text if source_text is not None else lab_notebook(lab).read_text(encoding="utf-8")
     cells = graded_cells(lab_notebook(lab), source_text)
     name = lab_notebook(lab).name
@@ -94,7 +117,7 @@ def grade_texts(
     courses = [released] + [released.copy(workdir / f"shard{i}") for i in range(1, len(shards))]
     with ThreadPoolExecutor(len(shards)) as pool:
         futures = [
-            pool.submit(_autograde_shard, c, lab, cells, {s: valid[s] for s in shard})
+            pool.submit(_autograde_shard, c, lab, cells, {s: valid[s] for s in shard}, list(hide))
             for c, shard in zip(courses, shards, strict=True)
         ]
         for future in futures:
@@ -130,11 +153,12 @@ def check_notebook(lab: Lab, course_root: Path, *, hidden: bool = False) -> Scor
     except OSError as exc:
         return Score([], f"{path}: {exc}")
     with tempfile.TemporaryDirectory(prefix="daca-nbcheck-") as tmp:
-        ((result, _),) = grade_texts(lab, {"student": text}, Path(tmp), source_text=source).values()
+        graded = grade_texts(lab, {"student": text}, Path(tmp), source_text=source, hide=[str(course_root)])
+        ((result, _),) = graded.values()
     return score(infos, result)
 
 
-def verify_notebook(lab: Lab) -> tuple[Score, Score, list[str]]:
+def verify_notebook(lab: Lab, course_root: Path) -> tuple[Score, Score, list[str]]:
     """The reference notebook and its starter, autograded in one nbgrader run; also proves that
     the starter `daca release` writes is what nbgrader's `generate_assignment` releases."""
     path = lab_notebook(lab)
@@ -144,7 +168,7 @@ def verify_notebook(lab: Lab) -> tuple[Score, Score, list[str]]:
     problems = []
     with tempfile.TemporaryDirectory(prefix="daca-nbverify-") as tmp:
         texts = {"solution": source, "starter": starter}
-        results = grade_texts(lab, texts, Path(tmp), source_text=source, jobs=2)
+        results = grade_texts(lab, texts, Path(tmp), source_text=source, jobs=2, hide=[str(course_root)])
         released = Course(Path(tmp) / "course", lab.id, path.name).release_path()
         if released.is_file() and cell_sources(released.read_text()) != cell_sources(starter):
             problems.append("the starter differs from nbgrader's generate_assignment release")

@@ -54,12 +54,14 @@ def _failure(cell: dict, has_hidden: bool) -> tuple[str, str, str]:
     return "failed", "nbgrader gave this cell less than full marks", printed
 
 
-def _executed_cells(course: Course, student: str) -> dict[str, dict]:
+def _executed_cells(course: Course, student: str) -> dict[str, dict] | None:
+    """grade_id -> cell of the notebook nbgrader executed; None when nbgrader removed it (the kernel
+    died or never started: nbgrader then keeps only the empty grades it made before running)."""
     path = course.autograded_path(student)
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
-        return {}
+        return None
     return {
         c["metadata"]["nbgrader"]["grade_id"]: c
         for c in nb.get("cells", [])
@@ -89,6 +91,9 @@ def read_results(course: Course, cells: list[TestCell], students: list[str]) -> 
             results[student] = RunResult(problem="nbgrader did not grade this notebook (see its log)")
             continue
         executed = _executed_cells(course, student)
+        if executed is None:
+            results[student] = RunResult(problem="nbgrader could not run the notebook")
+            continue
         result = RunResult(enforced={"grader": "nbgrader autograde"})
         for grade_id, (auto, most) in grades[student].items():
             cell = by_grade_id.get(grade_id)

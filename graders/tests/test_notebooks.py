@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import sqlite3
 import zipfile
@@ -150,6 +151,47 @@ def test_the_gradebook_reader_agrees_with_nbgrader_api(course):
     assert all(ours["starter"][gid][0] == 0 for gid in GRADE_IDS)
 
 
+def probe_notebook(test_code: str) -> str:
+    def cell(kind, grade_id, source, **meta):
+        nbgrader = {"grade_id": grade_id, "locked": kind != "solution", "schema_version": 3}
+        nbgrader.update(solution=kind == "solution", grade=kind == "test", task=False, **meta)
+        return {
+            "cell_type": "code",
+            "id": grade_id,
+            "metadata": {"nbgrader": nbgrader},
+            "source": source,
+            "outputs": [],
+            "execution_count": None,
+        }
+
+    cells = [
+        cell("solution", "answer", "### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n"),
+        cell("test", "test_probe", test_code, points=1),
+    ]
+    meta = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    return json.dumps({"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_the_kernel_is_confined(tmp_path):
+    """The kernel nbgrader starts has limits and, as root, its own uid and no view of the course."""
+    root = tmp_path / "course"
+    checks = [
+        "import os, resource",
+        "assert resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY",
+    ]
+    if os.geteuid() == 0:
+        checks += [
+            "assert os.geteuid() != 0, os.geteuid()",
+            f"assert not os.path.exists({str(root / 'gradebook.db')!r})",
+            f"assert not os.listdir({str(ROOT)!r})",
+        ]
+    text = probe_notebook("\n".join(checks) + "\n")
+    probe = build_course(root, "probe", "probe.ipynb", text, 30)
+    probe.submit("someone", text)
+    probe.autograde(timeout=120, kernel_limits={"memory_mb": 512, "cpu_seconds": 30, "hide": [str(ROOT)]})
+    assert read_grades(probe)["someone"]["test_probe"] == (1, 1)
+
+
 # -- daca grade: nbgrader's scores in the project's gradebook -------------------------------------
 
 
@@ -163,11 +205,15 @@ def graded(tmp_path_factory):
     tests_replaced = edit_cells(
         notebook_to_starter(SOURCE), lambda gid, s: "pass\n" if (gid or "").startswith("test_") else s
     )  # the starter with every test cell emptied: nbgrader restores them
+    kills_its_kernel = edit_cells(
+        SOURCE, lambda gid, s: "import os\nos._exit(3)\n" if gid == "build_chain" else s
+    )
     notebooks = {
         "ada": SOURCE,
         "bo": solved_first_only,
         "cy": tests_replaced,
         "di": '{"cells": [',
+        "fay": kills_its_kernel,
     }
     paths = []
     for student, text in notebooks.items():
@@ -185,7 +231,7 @@ def graded(tmp_path_factory):
 
 def test_every_notebook_gets_its_nbgrader_score(graded):
     _, summary = graded
-    assert summary.scores == {"ada": 8, "bo": 1, "cy": 0, "di": 0, "ed": 8}
+    assert summary.scores == {"ada": 8, "bo": 1, "cy": 0, "di": 0, "ed": 8, "fay": 0}
 
 
 def test_scores_land_in_the_same_gradebook_and_csv(graded):
@@ -199,6 +245,9 @@ def test_scores_land_in_the_same_gradebook_and_csv(graded):
         ("test_gate_reads_the_summary", False, 0),
     ]
     assert rows["di"].status == "error" and "prompt_chaining.ipynb: not a valid notebook" in rows["di"].reason
+    assert (
+        rows["fay"].status == "error" and "could not run the notebook: DeadKernelError" in rows["fay"].reason
+    )
     with (out / "grades.csv").open() as f:
         csv_rows = {r["student"]: r for r in csv.DictReader(f)}
     assert {s: (r["score"], r["max_score"]) for s, r in csv_rows.items()} == {
@@ -207,6 +256,7 @@ def test_scores_land_in_the_same_gradebook_and_csv(graded):
         "cy": ("0", "8"),
         "di": ("0", "8"),
         "ed": ("8", "8"),
+        "fay": ("0", "8"),
     }
     written = export(list(rows.values()), out / "exports", titles=lambda: {})
     assert out / "exports" / f"grades-{LAB.id}.csv" in written
@@ -227,7 +277,7 @@ def test_regrading_skips_unchanged_notebooks(graded):
     again = Batch(LAB, out, ROOT).run([out.parent / "submissions" / "ada"], show_progress=False)
     assert again.skipped == 1 and again.graded == 0
     db = sqlite3.connect(out / "gradebook.sqlite")
-    assert db.execute("select count(*) from submission").fetchone()[0] == 5
+    assert db.execute("select count(*) from submission").fetchone()[0] == 6
 
 
 # -- daca verify and daca check -------------------------------------------------------------------
