@@ -5,13 +5,15 @@ it confines its own process, then becomes ipykernel with `exec`. As root (the gr
 private read-only filesystem where the course checkout, the grading output, $HOME and /tmp are
 empty, and a uid of its own, as graders/sandbox gives pytest labs' sandboxes — so a notebook (or a
 process it leaves behind) cannot rewrite nbgrader's gradebook or ours. Everywhere: limits on memory,
-CPU seconds and file size. The network stays: the kernel talks to nbgrader over local TCP.
+CPU seconds and file size, and death with nbgrader. The network stays: the kernel talks to
+nbgrader over local TCP.
 
     python -m graders.notebooks.kernel -f CONNECTION_FILE   (limits in $DACA_KERNEL_LIMITS)
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import resource
@@ -23,6 +25,7 @@ from pathlib import Path
 
 LIMITS_ENV = "DACA_KERNEL_LIMITS"
 BASE_ADDRESS_SPACE_MB = 1536  # Python, ipykernel, the Agents SDK and their threads' reservations
+PR_SET_PDEATHSIG = 1
 
 
 def _confine(connection: Path, limits: dict) -> Path:
@@ -48,6 +51,11 @@ def _confine(connection: Path, limits: dict) -> Path:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # die with nbgrader (a stopped nbgrader leaves no kernel behind); set after the uid change,
+    # which clears it, and kept across exec
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+    if os.getppid() == 1:
+        raise SystemExit("nbgrader is gone")
     return copy
 
 

@@ -103,7 +103,10 @@ def read_results(course: Course, cells: list[TestCell], students: list[str]) -> 
             if score >= most:
                 result.outcomes[cell.info.id] = Outcome(passed=True)
                 continue
-            kind, message, printed = _failure(executed.get(grade_id, {}), cell.has_hidden)
+            if grade_id not in executed:
+                kind, message, printed = "error", "this test cell is missing from the notebook", ""
+            else:
+                kind, message, printed = _failure(executed[grade_id], cell.has_hidden)
             if score > 0:  # cells.py refuses cells that could give it; say so if it happens
                 message = f"partial credit {score:g}/{most:g} counts as a failure\n{message}"
             result.outcomes[cell.info.id] = Outcome(passed=False, kind=kind, message=message, output=printed)
