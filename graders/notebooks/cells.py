@@ -92,6 +92,9 @@ def graded_cells(path: Path, text: str | None = None) -> list[TestCell]:
     """Every autograded test cell of the notebook at `path`, in order."""
     where = str(path)
     nb = load_notebook(path.read_text(encoding="utf-8") if text is None else text, where)
+    kernel = nb.get("metadata", {}).get("kernelspec", {}).get("name")
+    if kernel != "python3":  # nbgrader runs every submission on the source's kernel: ours is python3
+        raise NotebookError(f"{where}: field 'metadata.kernelspec.name' must be 'python3', not {kernel!r}")
     cells, seen = [], set()
     for n, cell in enumerate(nb["cells"], 1):
         meta = cell.get("metadata", {}).get("nbgrader")
