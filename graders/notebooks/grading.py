@@ -150,8 +150,8 @@ def check_notebook(lab: Lab, course_root: Path, *, hidden: bool = False) -> Scor
     infos = [c.info for c in graded_cells(path, source) if hidden or not c.info.hidden]
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return Score([], f"{path}: {exc}")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Score([], f"{path}: cannot be read: {exc}")
     with tempfile.TemporaryDirectory(prefix="daca-nbcheck-") as tmp:
         graded = grade_texts(lab, {"student": text}, Path(tmp), source_text=source, hide=[str(course_root)])
         ((result, _),) = graded.values()
