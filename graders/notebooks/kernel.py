@@ -31,7 +31,10 @@ PR_SET_PDEATHSIG = 1
 def _confine(connection: Path, limits: dict) -> Path:
     """Confine this process; returns where the connection file now is."""
     hide = [*limits.get("hide", []), str(Path.home()), tempfile.gettempdir(), "/var/tmp"]
-    home = Path(tempfile.mkdtemp(prefix="daca-kernel-"))
+    # in the course's runtime folder, so that removing the course removes it too
+    runtime = Path(os.environ.get("JUPYTER_RUNTIME_DIR") or tempfile.gettempdir())
+    runtime.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="kernel-", dir=runtime))
     copy = home / "kernel.json"
     shutil.copyfile(connection, copy)  # jupyter writes it 0600 for its owner: read it while we can
     os.environ.update(HOME=str(home), IPYTHONDIR=str(home / ".ipython"), JUPYTER_RUNTIME_DIR=str(home))
