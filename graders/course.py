@@ -34,11 +34,14 @@ def all_labs(root: Path) -> list[Lab]:
 
 
 def find_lab(root: Path, name: str) -> Lab:
-    """A lab by id (ai201-01), slug (hello-agent), folder name or bare number for AI-201 (1, 01)."""
+    """A lab by id (ai201-01), slug (hello-agent), folder name or bare number for AI-201 (1, 01;
+    nb1 for notebook lab 1)."""
     labs = all_labs(root)
     wanted = name.strip().lower().rstrip("/")
     if wanted.isdigit():
         wanted = f"ai201-{int(wanted):02d}"
+    elif wanted.startswith("nb") and wanted[2:].isdigit():  # the AI-201 notebook labs: nb1, nb01
+        wanted = f"ai201-nb{int(wanted[2:]):02d}"
     for lab in labs:
         if wanted in (lab.id, lab.spec.slug, lab.root.name, str(lab.root.relative_to(root))):
             return lab

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import json
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 LAB_FILE = "lab.toml"
 Service = Literal["redis", "postgres", "rabbitmq", "dapr", "llm-server"]
+Grader = Literal["pytest", "nbgrader"]
 
 
 class LabFormatError(ValueError):
@@ -39,7 +41,10 @@ class LabSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(pattern=r"^[a-z0-9]+-\d{2}$", description="Course and number, e.g. ai201-01.")
+    id: str = Field(
+        pattern=r"^[a-z0-9]+-(nb)?\d{2}$",
+        description="Course and number, e.g. ai201-01 (ai201-nb01: notebook).",
+    )
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     files: list[str] = Field(min_length=1, description="Files the student edits and submits.")
@@ -49,6 +54,9 @@ class LabSpec(BaseModel):
         default_factory=lambda: ["agents"], description="Modules imported once, before forking."
     )
     hints: list[str] = Field(default_factory=list)
+    grader: Grader = Field(
+        "pytest", description="pytest: tests/ against the files; nbgrader: the notebook's own test cells."
+    )
     limits: Limits = Field(default_factory=Limits)
 
     @field_validator("files")
@@ -64,6 +72,16 @@ class LabSpec(BaseModel):
     def _services_need_network(self) -> LabSpec:
         if self.services and "network" not in self.limits.model_fields_set:
             self.limits.network = True
+        return self
+
+    @model_validator(mode="after")
+    def _notebook_lab(self) -> LabSpec:
+        """An nbgrader lab is one notebook, graded by nbgrader in a Jupyter kernel: no services."""
+        if self.grader == "nbgrader":
+            if len(self.files) != 1 or not self.files[0].endswith(".ipynb"):
+                raise ValueError(f"grader 'nbgrader' needs exactly one .ipynb in 'files', not {self.files}")
+            if self.services:
+                raise ValueError("grader 'nbgrader' labs cannot use services (their kernel gets none)")
         return self
 
 
@@ -86,12 +104,19 @@ class Lab:
     def readme(self) -> Path:
         return self.root / "README.md"
 
+    @property
+    def is_notebook(self) -> bool:
+        return self.spec.grader == "nbgrader"
+
     def preload(self) -> list[str]:
         """Modules for the zygote to import once: `preload` plus what the lab's files import.
-        Read from the instructor's files with `ast`; the student's code is never looked at."""
+        Read from the instructor's files with `ast`; the student's code is never looked at.
+        Notebook labs have no zygote: nbgrader runs them in a Jupyter kernel."""
+        if self.is_notebook:
+            return []
         own = {Path(f).stem for f in self.spec.files}
         found = list(self.spec.preload)
-        for name in self.spec.files:
+        for name in (f for f in self.spec.files if f.endswith(".py")):  # a Dockerfile imports nothing
             tree = ast.parse((self.root / name).read_text(encoding="utf-8"))
             for node in tree.body:
                 if isinstance(node, ast.Import):
@@ -133,6 +158,21 @@ def load_lab(root: Path) -> Lab:
     missing = [f for f in spec.files if not (root / f).is_file()]
     if missing:
         raise LabFormatError(f"{path}: field 'files' lists missing file(s): {', '.join(missing)}")
-    if not (root / "tests").is_dir():
+    if spec.grader == "nbgrader":
+        _check_notebook(root / spec.files[0])
+        if any((root / "tests").glob("test_*.py")):
+            raise LabFormatError(f"{path}: grader 'nbgrader' reads tests from the notebook; remove tests/")
+    elif not (root / "tests").is_dir():
         raise LabFormatError(f"{path}: the lab has no tests/ folder")
     return Lab(root, spec)
+
+
+def _check_notebook(path: Path) -> None:
+    """A cheap check that runs on every `daca list`: JSON with a list of cells. The test cells
+    themselves are checked where they are read (graders/notebooks/cells.py)."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells")
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as exc:
+        raise LabFormatError(f"{path}: not a valid notebook: {exc}") from None
+    if not isinstance(cells, list):
+        raise LabFormatError(f"{path}: not a valid notebook: no list of 'cells'")

@@ -3,7 +3,8 @@
 `### BEGIN SOLUTION` / `### END SOLUTION` wrap the reference solution; the student edition replaces
 the block with its `### STARTER` lines (marker removed) or, when it has none, with nbgrader's stub
 `raise NotImplementedError()`. `### BEGIN HIDDEN TESTS` / `### END HIDDEN TESTS` wrap tests that the
-student edition leaves out. Works on `.py` text and on the code cells of `.ipynb` notebooks.
+student edition leaves out. Works on `.py` text, on the code cells of `.ipynb` notebooks, and on
+other files with `#` comments (Dockerfiles, YAML), whose default stub is the comment alone.
 """
 
 from __future__ import annotations
@@ -16,6 +17,18 @@ BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 STARTER = re.compile(r"^(\s*)### STARTER ?(.*)$")
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+COMMENT_STUB = ("# YOUR CODE HERE",)  # files that are not Python: a `raise` would be a syntax error there
+MARKED_SUFFIXES = (".py", ".ipynb", ".yaml", ".yml", ".dockerfile")
+
+
+def takes_markers(path: Path) -> bool:
+    """Whether a file kind may hold markers: Python, notebooks, YAML and Dockerfiles."""
+    return path.suffix in MARKED_SUFFIXES or path.name == "Dockerfile" or path.name.startswith("Dockerfile.")
+
+
+def stub_for(path: Path) -> tuple[str, ...]:
+    """The default stub of a solution block in this kind of file."""
+    return STUB if path.suffix in (".py", ".ipynb") else COMMENT_STUB
 
 
 class MarkerError(ValueError):
@@ -40,15 +53,18 @@ def _blocks(lines: list[str], begin: str, end: str, where: str):
         raise MarkerError(f"{where}:{start + 1}: {begin} is never closed by {end}")
 
 
-def _starter_block(block: list[str]) -> list[str]:
+def _starter_block(block: list[str], stub: tuple[str, ...]) -> list[str]:
     indent = re.match(r"\s*", block[0]).group(0)
     starter = [m.group(1) + m.group(2) for line in block if (m := STARTER.match(line))]
-    return starter or [indent + s for s in STUB]
+    return starter or [indent + s for s in stub]
 
 
-def to_starter(text: str, where: str = "<text>", only: set[int] | None = None) -> str:
+def to_starter(
+    text: str, where: str = "<text>", only: set[int] | None = None, stub: tuple[str, ...] = STUB
+) -> str:
     """The student edition of a source text: solutions stubbed, hidden tests removed.
-    `only` stubs just those solution blocks (0-based), keeping the others solved."""
+    `only` stubs just those solution blocks (0-based), keeping the others solved; `stub` replaces
+    a block that has no `### STARTER` lines."""
     lines = text.splitlines()
     out: list[str] = []
     pos = 0
@@ -62,7 +78,7 @@ def to_starter(text: str, where: str = "<text>", only: set[int] | None = None) -
         if number >= 0 and only is not None and number not in only:
             out.extend(lines[start + 1 : stop])  # kept solved, markers dropped
         elif number >= 0:
-            out.extend(_starter_block(lines[start : stop + 1]))
+            out.extend(_starter_block(lines[start : stop + 1], stub))
         pos = stop + 1
     out.extend(lines[pos:])
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
@@ -114,4 +130,4 @@ def starter_text(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".ipynb":
         return notebook_to_starter(text, str(path))
-    return to_starter(text, str(path))
+    return to_starter(text, str(path), stub=stub_for(path))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from graders.course import all_labs
-from graders.markers import notebook_to_starter, to_starter
+from graders.markers import notebook_to_starter, stub_for, takes_markers, to_starter
 
 RELEASE_FILE = ".daca-release.json"
 NEVER = {".git", ".daca", "__pycache__", ".pytest_cache", ".ruff_cache", ".venv"}
@@ -42,14 +42,14 @@ def _tracked(root: Path) -> list[Path]:
 
 def _student_text(path: Path, rel: Path) -> str | None:
     """The student edition of a file with markers, or None to copy it unchanged."""
-    if path.suffix not in (".py", ".ipynb"):
+    if not takes_markers(path):
         return None
     text = path.read_text(encoding="utf-8")
     if "### BEGIN" not in text:
         return None
     if path.suffix == ".ipynb":
         return notebook_to_starter(text, str(rel))
-    return to_starter(text, str(rel))
+    return to_starter(text, str(rel), stub=stub_for(path))
 
 
 def release(root: Path, out: Path, *, force: bool = False) -> dict:

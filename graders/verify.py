@@ -35,7 +35,12 @@ def _edition(lab: Lab, folder: Path, make) -> dict[str, Path]:
     return files
 
 
-def verify_lab(lab: Lab, course_root: Path, zygote: Zygote) -> LabVerdict:
+def _scores(lab: Lab, course_root: Path, zygote: Zygote | None) -> tuple[Score, Score, list[str]]:
+    """The reference solution's and the starter's scores, hidden tests included."""
+    if lab.is_notebook:  # both in one nbgrader autograde run
+        from graders.notebooks import verify_notebook
+
+        return verify_notebook(lab, course_root)
     hide = [str(course_root)]
     with tempfile.TemporaryDirectory(prefix="daca-verify-") as tmp:
         solution_files = _edition(
@@ -44,9 +49,16 @@ def verify_lab(lab: Lab, course_root: Path, zygote: Zygote) -> LabVerdict:
         starter_files = _edition(lab, Path(tmp) / "starter", starter_text)
         solution = check_files(lab, solution_files, zygote, hidden=True, hide=hide)
         starter = check_files(lab, starter_files, zygote, hidden=True, hide=hide)
-    verdict = LabVerdict(lab, solution, starter)
+    return solution, starter, []
+
+
+def verify_lab(lab: Lab, course_root: Path, zygote: Zygote | None) -> LabVerdict:
+    solution, starter, problems = _scores(lab, course_root, zygote)
+    verdict = LabVerdict(lab, solution, starter, list(problems))
     if solution.problem:
         verdict.problems.append(f"tests could not run: {solution.problem}")
+    if starter.problem and lab.is_notebook:  # a pytest starter's problem fails its tests anyway
+        verdict.problems.append(f"tests could not run on the starter: {starter.problem}")
     for t in solution.tests:
         if not t.outcome.passed:
             verdict.problems.append(
@@ -54,9 +66,12 @@ def verify_lab(lab: Lab, course_root: Path, zygote: Zygote) -> LabVerdict:
             )
     for t in starter.tests:
         if t.outcome.passed and not t.info.passes_on_starter:
-            verdict.problems.append(
-                f"starter passes {t.info.id} (mark it @passes_on_starter(reason) if meant)"
+            fix = (
+                "every test cell must fail"
+                if lab.is_notebook
+                else "mark it @passes_on_starter(reason) if meant"
             )
+            verdict.problems.append(f"starter passes {t.info.id} ({fix})")
         if not t.outcome.passed and t.info.passes_on_starter:
             verdict.problems.append(f"starter fails {t.info.id}, marked as passing on the starter")
     if not any(t.info.hidden for t in solution.tests):
@@ -71,6 +86,9 @@ def verify(labs: list[Lab], course_root: Path):
     zygotes: dict[tuple[str, ...], Zygote] = {}
     try:
         for lab in labs:
+            if lab.is_notebook:  # nbgrader starts its own kernel
+                yield verify_lab(lab, course_root, None)
+                continue
             key = tuple(lab.preload())
             if key not in zygotes:
                 zygotes[key] = Zygote.start(list(key))

@@ -17,17 +17,14 @@ from __future__ import annotations
 import argparse
 import copy
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import nbformat
-from jupyter_client.kernelspec import KernelSpecManager
 from nbgrader.api import Gradebook
 
-COURSE_ID = "ai201"
+from graders.notebooks.course import COURSE_ID, config_text, ensure_python3_kernelspec, run_nbgrader
+
 ASSIGNMENT = "lab02"
 NOTEBOOK = "lab02_function_tools.ipynb"
 SOURCE_NOTEBOOK = Path(__file__).with_name("nbgrader_assignment") / NOTEBOOK
@@ -63,41 +60,16 @@ MIX = [
 ]
 
 
-def ensure_python3_kernelspec() -> None:
-    """Install ipykernel's ``python3`` kernelspec into ``sys.prefix`` unless one is visible."""
-    if "python3" not in KernelSpecManager().find_kernel_specs():
-        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix"], check=True)
-
-
 def _nbgrader(course: Path, *args: str, tolerated_error: str | None = None) -> float:
-    """Run one ``nbgrader`` command in ``course``; return its wall time.
-
-    Raise if it fails, unless its output contains ``tolerated_error``.
-    """
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args],
-        cwd=course,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0 and not (tolerated_error and tolerated_error in proc.stderr):
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return elapsed
+    """Run one ``nbgrader`` command in ``course`` as ``daca grade`` runs it; return its wall time."""
+    return run_nbgrader(course, *args, tolerated_error=tolerated_error)
 
 
 def build_course(course: Path) -> None:
     """Write nbgrader_config.py and source/, then release the lab with generate_assignment."""
     (course / "source" / ASSIGNMENT).mkdir(parents=True)
     shutil.copy(SOURCE_NOTEBOOK, course / "source" / ASSIGNMENT / NOTEBOOK)
-    (course / "nbgrader_config.py").write_text(
-        "c = get_config()\n"
-        f"c.CourseDirectory.root = {str(course)!r}\n"
-        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
-        f"c.Execute.timeout = {EXECUTE_TIMEOUT_SECONDS}\n"
-    )
+    (course / "nbgrader_config.py").write_text(config_text(EXECUTE_TIMEOUT_SECONDS))
     _nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
 
 

@@ -17,13 +17,13 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from graders.check import lab_tests
 from graders.grade import reports, submission
 from graders.grade.gradebook import Gradebook, GradedSubmission, TestResult
 from graders.labspec import Lab
 from graders.runner import RunResult, run_tests
 from graders.sandbox.client import Zygote
 from graders.scoring import score
-from graders.testinfo import read_tests
 
 _worker: dict = {}
 
@@ -71,7 +71,7 @@ class Batch:
     def __init__(self, lab: Lab, out: Path, course_root: Path, db_url: str | None = None):
         self.lab, self.out, self.course_root = lab, out.resolve(), course_root
         self.out.mkdir(parents=True, exist_ok=True)
-        self.infos = read_tests(lab.test_files())
+        self.infos = lab_tests(lab)
         self.possible = sum(i.points for i in self.infos)
         self.gradebook = Gradebook(db_url or f"sqlite:///{self.out / 'gradebook.sqlite'}")
 
@@ -116,6 +116,7 @@ class Batch:
             max_score=graded.possible,
             reason=reason,
             seconds=seconds,
+            source="nbgrader" if self.lab.is_notebook else "pytest",
         )
         row.tests = [
             TestResult(
@@ -156,6 +157,9 @@ class Batch:
         return summary
 
     def _grade(self, todo, jobs: int, summary: BatchSummary, show_progress: bool) -> None:
+        if self.lab.is_notebook:
+            self._grade_notebooks(todo, jobs, summary, show_progress)
+            return
         zygote = Zygote.start(self.lab.preload())
         hide = [str(self.course_root), str(self.out)]
         context = multiprocessing.get_context("fork")
@@ -168,13 +172,7 @@ class Batch:
             ) as pool:
                 # submit before the progress bar starts its thread: workers are forked on submit
                 futures = {pool.submit(_run, sub.files): sub for sub in todo}
-                columns = (
-                    TextColumn("grading {task.description}"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeRemainingColumn(),
-                )
-                with Progress(*columns, disable=not show_progress, transient=False) as progress:
+                with _progress(show_progress) as progress:
                     task = progress.add_task(self.lab.id, total=len(todo))
                     for future in as_completed(futures):
                         sub = futures[future]
@@ -184,3 +182,40 @@ class Batch:
                         progress.advance(task)
         finally:
             zygote.stop()
+
+    def _grade_notebooks(self, todo, jobs: int, summary: BatchSummary, show_progress: bool) -> None:
+        """nbgrader autograde, in shards of one process each; scores recorded here as they come."""
+        from graders.notebooks import grade_texts
+
+        by_name = {sub.student: sub for sub in todo}
+        texts, missing = {}, []
+        for sub in todo:
+            path = sub.files.get(self.lab.spec.files[0])
+            if path is None:
+                missing.append(sub)
+            else:
+                texts[sub.student] = path.read_text(encoding="utf-8", errors="replace")
+        with _progress(show_progress) as progress:
+            task = progress.add_task(self.lab.id, total=len(todo))
+
+            def done(student: str, result: RunResult, seconds: float) -> None:
+                summary.scores[student] = self.record(by_name[student], result, seconds)
+                summary.graded += 1
+                progress.advance(task)
+
+            for sub in missing:
+                done(sub.student, RunResult(), 0.0)  # its notes say the notebook is missing
+            work = self.out / ".work" / "nbgrader"
+            shutil.rmtree(work, ignore_errors=True)
+            hide = [str(self.course_root), str(self.out)]
+            grade_texts(self.lab, texts, work, jobs=jobs, hide=hide, done=done)
+
+
+def _progress(show: bool) -> Progress:
+    columns = (
+        TextColumn("grading {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    return Progress(*columns, disable=not show, transient=False)

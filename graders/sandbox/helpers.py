@@ -1,5 +1,7 @@
 """Builders that tests call inside the sandbox (`student.helpers.X(...)`), for objects that cannot
-travel as JSON: scripted models, and JSON summaries of what a scripted model was asked."""
+travel as JSON: scripted models, JSON summaries of what a scripted model was asked, and static
+views of a student's Dockerfile and compose file (`parse_dockerfile`, `parse_compose`), and a
+student's ASGI app served over HTTP (`serve_app`)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 
 from agents.testing import ScriptedModel, assistant_message, function_call
 
+from graders.sandbox.containers import parse_compose, parse_dockerfile  # noqa: F401 - builders for tests
 from graders.sandbox.serving import serve_app, stop_servers  # noqa: F401 - builders for tests over HTTP
 
 

@@ -1,8 +1,17 @@
 import json
+from pathlib import Path
 
 import pytest
 
-from graders.markers import MarkerError, hidden_line_ranges, notebook_to_starter, to_starter, without_markers
+from graders.markers import (
+    MarkerError,
+    hidden_line_ranges,
+    notebook_to_starter,
+    stub_for,
+    takes_markers,
+    to_starter,
+    without_markers,
+)
 
 SOURCE = '''def greet(name):
     """Say hello."""
@@ -87,3 +96,24 @@ def test_without_markers_is_the_solution_as_plain_code():
     assert without_markers(text) == "def f():\n    return 1\n"
     with pytest.raises(MarkerError):
         without_markers("### BEGIN SOLUTION\n")
+
+
+def test_files_that_are_not_python_get_a_comment_stub():
+    dockerfile = "FROM python:3.12-slim\n### BEGIN SOLUTION\nUSER app\n### END SOLUTION\n"
+    assert to_starter(dockerfile, "Dockerfile", stub=stub_for(Path("Dockerfile"))) == (
+        "FROM python:3.12-slim\n# YOUR CODE HERE\n"
+    )
+    compose = "services:\n  ### BEGIN SOLUTION\n  ### STARTER # TODO: app\n  app: {}\n  ### END SOLUTION\n"
+    assert to_starter(compose, "compose.yaml", stub=stub_for(Path("compose.yaml"))) == (
+        "services:\n  # TODO: app\n"
+    )
+    assert stub_for(Path("helpdesk.py")) == ("# YOUR CODE HERE", "raise NotImplementedError()")
+
+
+@pytest.mark.parametrize(
+    "name, marked",
+    [("helpdesk.py", True), ("lab.ipynb", True), ("Dockerfile", True), ("Dockerfile.dev", True),
+     ("compose.yaml", True), ("k8s.yml", True), ("README.md", False), ("uv.lock", False)],
+)
+def test_which_files_take_markers(name, marked):
+    assert takes_markers(Path(name)) is marked
