@@ -37,6 +37,7 @@ from helpdesk import (
     OUTPUT_REFUSAL,
     LLMSettings,
     StoreContext,
+    _engines,
     build_model,
     open_store,
     prepare_store,
@@ -342,6 +343,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.redis.aclose()
+            # lab 7 keeps one engine per URL, bound to this event loop: the next app makes its own
+            engine = _engines.pop(settings.database_url, None)
+            if engine is not None:
+                await engine.dispose()
 
     app = FastAPI(title="Helpdesk API", version="0.9.0", lifespan=lifespan)
     app.middleware("http")(refuse_oversized)
