@@ -12,11 +12,12 @@ ROOT = Path(__file__).resolve().parents[2]
 GIVEN = [  # (the lab's given file, the earlier lab's file it must equal as plain code)
     ("ai201/lab06_sessions/helpdesk.py", "ai201/lab05_guardrails/helpdesk.py"),
     ("ai201/lab07_postgres/memory.py", "ai201/lab06_sessions/memory.py"),
-    *(  # labs 8 and 9 hand out everything of the lab before them but their own new file
+    *(  # labs 8-10 hand out everything of the lab before them but their own new file
         (f"ai201/{lab}/{name}", f"ai201/{before}/{name}")
         for lab, before, names in [
             ("lab08_redis", "lab07_postgres", ["helpdesk.py", "memory.py"]),
             ("lab09_fastapi", "lab08_redis", ["cache.py", "helpdesk.py", "memory.py"]),
+            ("lab10_containers", "lab09_fastapi", ["api.py", "cache.py", "helpdesk.py", "memory.py"]),
         ]
         for name in [
             *names,
