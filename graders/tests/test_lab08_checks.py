@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from graders.check import check_files
 from graders.course import find_lab, find_root
-from graders.sandbox.client import Zygote
+from graders.tests.mutants import failed_tests, swap, zygote_for
 
 ROOT = find_root(Path(__file__))
 LAB = find_lab(ROOT, "ai201-08")
@@ -28,14 +27,10 @@ CLAIM = """        if await redis.set(name, PENDING, nx=True, ex=PENDING_TTL):
 """
 
 
-def _swap(old: str, new: str, text: str = CACHE) -> str:
-    assert old in text, f"the reference no longer contains {old!r}: update this variant"
-    return text.replace(old, new, 1)
-
-
 VARIANTS = {
     "rate limit read, then written": (
-        _swap(
+        swap(
+            CACHE,
             PIPELINE,
             """    count = int(await redis.get(key) or 0) + 1
     if count == 1:
@@ -48,11 +43,12 @@ VARIANTS = {
         {"test_rate_limit_is_atomic_under_concurrency"},
     ),
     "every message restarts the window": (
-        _swap("pipe.expire(key, window, nx=True)", "pipe.expire(key, window)"),
+        swap(CACHE, "pipe.expire(key, window, nx=True)", "pipe.expire(key, window)"),
         {"test_the_window_does_not_restart_on_every_message"},
     ),
     "idempotency checked, then run": (
-        _swap(
+        swap(
+            CACHE,
             CLAIM,
             """        if await redis.get(name) is None:
             result = await run()
@@ -61,11 +57,11 @@ VARIANTS = {
         {"test_concurrent_duplicate_runs_once"},
     ),
     "a failure keeps its key": (
-        _swap(CLAIM, CLAIM.replace("                await redis.delete(name)\n", "")),
+        swap(CACHE, CLAIM, CLAIM.replace("                await redis.delete(name)\n", "")),
         {"test_a_failure_releases_the_key"},
     ),
     "cached for ever": (
-        _swap("    await redis.set(key, value, ex=ttl)\n", "    await redis.set(key, value)\n"),
+        swap(CACHE, "    await redis.set(key, value, ex=ttl)\n", "    await redis.set(key, value)\n"),
         {
             "test_cache_miss_loads_and_stores_with_a_ttl",
             "test_cache_keys_are_separate",
@@ -73,15 +69,16 @@ VARIANTS = {
         },
     ),
     "changes only noted": (
-        _swap("    await invalidate(context.redis, order_key(context.customer_id, order_id))\n", ""),
+        swap(CACHE, "    await invalidate(context.redis, order_key(context.customer_id, order_id))\n", ""),
         {"test_a_change_is_seen_within_the_turn_and_dropped_after_commit"},
     ),
     "changes not noted": (
-        _swap("    context.changed.add(order_id)\n", ""),
+        swap(CACHE, "    context.changed.add(order_id)\n", ""),
         {"test_a_change_is_seen_within_the_turn_and_dropped_after_commit"},
     ),
     "one idempotency key for all customers": (
-        _swap(
+        swap(
+            CACHE,
             'once(helpdesk.redis, f"{customer_id}:{idempotency_key}", turn)',
             "once(helpdesk.redis, idempotency_key, turn)",
         ),
@@ -90,19 +87,10 @@ VARIANTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def zygote():
-    z = Zygote.start(LAB.preload())
-    yield z
-    z.stop()
+zygote = zygote_for(LAB)
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
 def test_each_flaw_fails_its_own_tests(name, zygote, tmp_path):
     source, expected = VARIANTS[name]
-    (tmp_path / "cache.py").write_text(source, encoding="utf-8")
-    files = {n: LAB.root / n for n in LAB.spec.files} | {"cache.py": tmp_path / "cache.py"}
-    score = check_files(LAB, files, zygote, hidden=True, hide=[str(ROOT)])
-    assert not score.problem, score.problem
-    failed = {t.info.id.rsplit("::", 1)[-1] for t in score.tests if not t.outcome.passed}
-    assert failed == expected
+    assert failed_tests(LAB, zygote, tmp_path, {"cache.py": source}) == expected

@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from graders.check import check_files
 from graders.course import find_lab, find_root
-from graders.sandbox.client import Zygote
+from graders.tests.mutants import failed_tests, swap, zygote_for
 
 ROOT = find_root(Path(__file__))
 LAB = find_lab(ROOT, "ai201-10")
@@ -35,73 +34,68 @@ COMPOSE_TESTS = {
 }
 
 
-def _swap(text: str, old: str, new: str) -> str:
-    assert old in text, f"the reference no longer contains {old!r}: update this variant"
-    return text.replace(old, new, 1)
-
-
 VARIANTS = {
     "root at the end": (
-        _swap(DOCKERFILE, "USER 10001:10001", "USER 10001:10001\nUSER root"),
+        swap(DOCKERFILE, "USER 10001:10001", "USER 10001:10001\nUSER root"),
         COMPOSE,
         {"test_final_stage_runs_as_non_root"},
     ),
     "an API key in ENV": (
-        _swap(DOCKERFILE, "PYTHONUNBUFFERED=1", "PYTHONUNBUFFERED=1 OPENAI_API_KEY=sk-123"),
+        swap(DOCKERFILE, "PYTHONUNBUFFERED=1", "PYTHONUNBUFFERED=1 OPENAI_API_KEY=sk-123"),
         COMPOSE,
         {"test_no_secrets_baked_in"},
     ),
     ".env copied in": (
-        _swap(DOCKERFILE, "COPY . .", "COPY . .\nCOPY .env /app/.env"),
+        swap(DOCKERFILE, "COPY . .", "COPY . .\nCOPY .env /app/.env"),
         COMPOSE,
         {"test_no_secrets_baked_in"},
     ),
     "latest runtime": (
-        _swap(DOCKERFILE, "FROM python:3.12.8-slim-bookworm AS runtime", "FROM python:latest AS runtime"),
+        swap(DOCKERFILE, "FROM python:3.12.8-slim-bookworm AS runtime", "FROM python:latest AS runtime"),
         COMPOSE,
         {"test_base_images_are_pinned", "test_runtime_uses_the_builders_python"},
     ),
     "shell-form CMD": (
-        _swap(DOCKERFILE, EXEC_CMD, "CMD uvicorn api:app --host 0.0.0.0 --port 8000"),
+        swap(DOCKERFILE, EXEC_CMD, "CMD uvicorn api:app --host 0.0.0.0 --port 8000"),
         COMPOSE,
         {"test_exposes_8000_and_serves_on_all_interfaces"},
     ),
     "code copied before the dependencies": (
-        _swap(DOCKERFILE, "COPY pyproject.toml uv.lock ./", "COPY . ."),
+        swap(DOCKERFILE, "COPY pyproject.toml uv.lock ./", "COPY . ."),
         COMPOSE,
         {"test_dependencies_are_a_cached_layer_from_the_lock"},
     ),
     "depends_on as a list": (
         DOCKERFILE,
-        _swap(COMPOSE, HEALTHY, "    depends_on:\n      - postgres\n      - redis"),
+        swap(COMPOSE, HEALTHY, "    depends_on:\n      - postgres\n      - redis"),
         {"test_app_waits_for_healthy_postgres_and_redis"},
     ),
     "literal Postgres password": (
         DOCKERFILE,
-        _swap(COMPOSE, f"POSTGRES_PASSWORD: {PASSWORD}", "POSTGRES_PASSWORD: hunter2"),
+        swap(COMPOSE, f"POSTGRES_PASSWORD: {PASSWORD}", "POSTGRES_PASSWORD: hunter2"),
         {"test_no_secret_literals"},
     ),
     "a default password in the URL": (
         DOCKERFILE,
-        _swap(COMPOSE, f"helpdesk:{PASSWORD}@", "helpdesk:${POSTGRES_PASSWORD:-hunter2}@"),
+        swap(COMPOSE, f"helpdesk:{PASSWORD}@", "helpdesk:${POSTGRES_PASSWORD:-hunter2}@"),
         {"test_no_secret_literals"},
     ),
     "bind-mounted Postgres data": (
         DOCKERFILE,
-        _swap(COMPOSE, "- pgdata:/var/lib/postgresql/data", "- ./data:/var/lib/postgresql/data"),
+        swap(COMPOSE, "- pgdata:/var/lib/postgresql/data", "- ./data:/var/lib/postgresql/data"),
         {"test_postgres_data_lives_in_a_named_volume"},
     ),
     "unpinned Redis": (
         DOCKERFILE,
-        _swap(COMPOSE, "redis:7.2.5-alpine", "redis:alpine"),
+        swap(COMPOSE, "redis:7.2.5-alpine", "redis:alpine"),
         {"test_app_postgres_and_redis_services"},
     ),
     "a YAML bomb": (DOCKERFILE, BOMB, COMPOSE_TESTS),
     # valid alternatives pass everything
     "ENTRYPOINT plus CMD, a named user, digests": (
-        _swap(
-            _swap(
-                _swap(
+        swap(
+            swap(
+                swap(
                     DOCKERFILE,
                     EXEC_CMD,
                     'ENTRYPOINT ["uvicorn", "api:app"]\nCMD ["--host=0.0.0.0", "--port=8000"]',
@@ -117,9 +111,9 @@ VARIANTS = {
     ),
     "list-form environment, long-form volume, loopback port": (
         DOCKERFILE,
-        _swap(
-            _swap(
-                _swap(
+        swap(
+            swap(
+                swap(
                     COMPOSE,
                     f"      POSTGRES_PASSWORD: {PASSWORD}",
                     "      - POSTGRES_PASSWORD=${POSTGRES_PASSWORD}",
@@ -138,20 +132,11 @@ VARIANTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def zygote():
-    z = Zygote.start(LAB.preload())
-    yield z
-    z.stop()
+zygote = zygote_for(LAB)
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
 def test_each_flaw_fails_its_own_tests(name, zygote, tmp_path):
     dockerfile, compose, expected = VARIANTS[name]
-    (tmp_path / "Dockerfile").write_text(dockerfile, encoding="utf-8")
-    (tmp_path / "compose.yaml").write_text(compose, encoding="utf-8")
-    files = {"Dockerfile": tmp_path / "Dockerfile", "compose.yaml": tmp_path / "compose.yaml"}
-    score = check_files(LAB, files, zygote, hidden=True, hide=[str(ROOT)])
-    assert not score.problem, score.problem
-    failed = {t.info.id.rsplit("::", 1)[-1] for t in score.tests if not t.outcome.passed}
-    assert failed == expected
+    replaced = {"Dockerfile": dockerfile, "compose.yaml": compose}
+    assert failed_tests(LAB, zygote, tmp_path, replaced) == expected
