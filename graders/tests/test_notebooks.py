@@ -183,7 +183,8 @@ def test_the_kernel_is_confined(tmp_path):
         checks += [
             "assert os.geteuid() != 0, os.geteuid()",
             f"assert not os.path.exists({str(root / 'gradebook.db')!r})",
-            f"assert not os.listdir({str(ROOT)!r})",
+            # hidden: empty, or gone with /tmp when the checkout itself lives there
+            f"assert not os.path.exists({str(ROOT)!r}) or not os.listdir({str(ROOT)!r})",
         ]
     text = probe_notebook("\n".join(checks) + "\n")
     probe = build_course(root, "probe", "probe.ipynb", text, 30)
