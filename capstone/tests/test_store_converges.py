@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from graders.markers import without_markers
+
 ROOT = Path(__file__).resolve().parents[2]
 CAPSTONE_STORE = ROOT / "capstone" / "store"
 LAB_STORE = ROOT / "ai201" / "lab07_postgres" / "store"
@@ -24,15 +26,11 @@ IDENTICAL = [
     "seed.py",
     "migrations/versions/0001_initial_schema.py",
 ]
-MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 def _solution(path: Path) -> str:
     """The reference edition without marker lines (a `### STARTER` line is starter-only code)."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    return "".join(
-        line for line in lines if line.strip() not in MARKERS and not line.strip().startswith("### STARTER")
-    )
+    return without_markers(path.read_text(encoding="utf-8"), str(path))
 
 
 @pytest.mark.parametrize("name", IDENTICAL)
