@@ -24,9 +24,7 @@ def check_files(lab: Lab, files: dict[str, Path], zygote: Zygote, *, hidden: boo
     """Run the lab's tests (hidden ones too if `hidden`) against `files` and score them."""
     every = read_tests(lab.test_files())
     skip = set() if hidden else {i.id for i in every if i.hidden}
-    result = run_tests(
-        lab.test_files(), files, lab.spec.limits, zygote, hide=hide, skip=skip, services=lab.spec.services
-    )
+    result = run_tests(lab, files, zygote, hide=hide, skip=skip)
     return score([i for i in every if i.id not in skip], result)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from graders import services as service_fixtures
-from graders.labspec import Limits
+from graders.labspec import Lab, Limits
 from graders.remote import Student
 from graders.sandbox.client import StudentCodeError, Zygote
 from graders.testinfo import info_id
@@ -169,23 +169,22 @@ class SandboxPlugin:
 
 
 def run_tests(
-    test_files: list[Path],
+    lab: Lab,
     files: dict[str, Path],
-    limits: Limits,
     zygote: Zygote,
     *,
     hide: list[str] = (),
     skip: set[str] = frozenset(),
-    services: list[str] = (),
 ) -> RunResult:
-    """Run `test_files` with each test's sandbox holding `files`; tests in `skip` do not run.
-    Tests may use the fixtures of graders.services (`redis_url`, `postgres_url`); `services` are
-    the lab's, reported in `enforced` when they are why the sandbox has network."""
+    """Run the lab's tests with each test's sandbox holding `files`; tests in `skip` do not run.
+    Tests may use the fixtures of graders.services (`redis_url`, `postgres_url`); the lab's
+    services are reported in `enforced` when they are why the sandbox has network."""
+    test_files, limits = lab.test_files(), lab.spec.limits
 
     def open_sandbox():
         return zygote.open(files, limits, hide=list(hide))
 
-    plugin = SandboxPlugin(open_sandbox, limits, set(skip), services)
+    plugin = SandboxPlugin(open_sandbox, limits, set(skip), lab.spec.services)
     args = [str(f) for f in test_files] + [
         "-c",
         str(PYTEST_INI),

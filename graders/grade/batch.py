@@ -43,16 +43,8 @@ def _init_worker(lab: Lab, socket_path: str, hide: list[str]) -> None:
 
 
 def _run(files: dict[str, Path]) -> tuple[RunResult, float]:
-    lab = _worker["lab"]
     started = time.perf_counter()
-    result = run_tests(
-        lab.test_files(),
-        files,
-        lab.spec.limits,
-        _worker["zygote"],
-        hide=_worker["hide"],
-        services=lab.spec.services,
-    )
+    result = run_tests(_worker["lab"], files, _worker["zygote"], hide=_worker["hide"])
     return result, time.perf_counter() - started
 
 
