@@ -110,6 +110,12 @@ def has_markers(text: str) -> bool:
     return BEGIN_SOLUTION in text or BEGIN_HIDDEN in text
 
 
+def source_of(cell: dict) -> str:
+    """A notebook cell's code: nbformat stores it as one string or as a list of lines."""
+    source = cell.get("source", "")
+    return source if isinstance(source, str) else "".join(source)
+
+
 def notebook_to_starter(text: str, where: str = "<notebook>") -> str:
     """The student edition of an `.ipynb`: the same transformation on every code cell."""
     try:
@@ -119,8 +125,7 @@ def notebook_to_starter(text: str, where: str = "<notebook>") -> str:
     for n, cell in enumerate(nb.get("cells", [])):
         if cell.get("cell_type") != "code":
             continue
-        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-        cell["source"] = to_starter(source, f"{where} cell {n + 1}")
+        cell["source"] = to_starter(source_of(cell), f"{where} cell {n + 1}")
         cell["outputs"], cell["execution_count"] = [], None
     return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graders.labspec import LabFormatError
-from graders.markers import BEGIN_HIDDEN, END_HIDDEN, MarkerError, to_starter
+from graders.markers import BEGIN_HIDDEN, END_HIDDEN, MarkerError, source_of, to_starter
 from graders.testinfo import TestInfo
 
 TOP_LEVEL_AWAIT = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
@@ -31,11 +31,6 @@ class TestCell:
 
     info: TestInfo
     has_hidden: bool  # some of its code is hidden: never show failure details
-
-
-def source_of(cell: dict) -> str:
-    source = cell.get("source", "")
-    return source if isinstance(source, str) else "".join(source)
 
 
 def load_notebook(text: str, where: str) -> dict:

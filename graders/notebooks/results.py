@@ -14,7 +14,8 @@ import json
 import re
 import sqlite3
 
-from graders.notebooks.cells import TestCell, source_of
+from graders.markers import source_of
+from graders.notebooks.cells import TestCell
 from graders.notebooks.course import Course
 from graders.runner import Outcome, RunResult
 
