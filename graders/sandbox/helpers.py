@@ -116,8 +116,6 @@ def override_dependency(app: Any, dependency: Any, value: Any) -> None:
 def warm_up() -> None:
     """Run one plain and one streamed agent turn so sandboxes inherit the SDK's lazy set-up
     (the first streamed run costs ~0.3 s; forked sandboxes then pay ~3 ms)."""
-    import asyncio
-
     from agents import Agent, Runner
 
     async def turns() -> None:
